@@ -1,0 +1,160 @@
+"""Face-detector speed and small-face recall on synthetic 7x7 1080p galleries.
+
+    python benchmarks/detect_speed.py [--galleries 6] [--repeats 9] [--threads 1]
+
+Recall: every tile of a 1920x1080 7x7 gallery (270x150 px tiles) gets one
+face of a known height, 24-80 px (the astronaut portrait with its hair and
+shoulders, or a tight FER2013 crop when the shared data set is present); a
+second gallery of 49 camera-off name cards, all wrongly flagged as video,
+counts false faces. Speed: on one pasted gallery and on a realistic
+``classwatch.synthetic`` one; medians of interleaved rounds (so background
+load hits every detector alike) of CPU and wall time, with the CPU time's
+ratio to the classic baseline, Haar on the whole frame. Then the model
+invoke alone, per input shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from faces import (  # noqa: E402  (tests/faces.py: the gallery builder the tests use)
+    ASTRONAUT,
+    ASTRONAUT_FACE,
+    FER_FACE,
+    face_box_in_tile,
+    fer_faces,
+    grid,
+    iou,
+    name_card,
+    paste,
+)
+
+from classwatch.detect import HaarDetector  # noqa: E402
+from classwatch.synthetic import render_gallery  # noqa: E402
+from classwatch.detect.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFaceDetector, _Runner  # noqa: E402
+from classwatch.types import TileLayout  # noqa: E402
+
+HEIGHTS = (24, 26, 28, 30, 32, 36, 40, 48, 64, 80)  # face box heights in px
+BINS = ((24, 32), (32, 48), (48, 81))
+NAMES = ("Andrew Knight", "Maria Garcia-Lopez", "J. Smith", "iPad (2)", "Omar", "Zoe Chen", "Student 12")
+
+
+def galleries(count: int, seed: int = 0) -> list[tuple[np.ndarray, TileLayout, np.ndarray]]:
+    """``count`` 7x7 1080p galleries: (image, layout, (49, 4) true face boxes)."""
+    rng = np.random.default_rng(seed)
+    astronaut = cv2.imread(str(ASTRONAUT))
+    fer = fer_faces(49 * count, seed)
+    out = []
+    for g in range(count):
+        image, layout = grid(1920, 1080, 7, 7)
+        truth = []
+        for t, tile in enumerate(layout.boxes):
+            box = face_box_in_tile(tile, HEIGHTS[(t + g) % len(HEIGHTS)], 1.0, (rng.uniform(0.3, 0.7), rng.uniform(0.35, 0.6)))
+            if fer is not None and t % 2:
+                truth.append(paste(image, tile, fer[g * 49 + t], FER_FACE, box))
+            else:
+                truth.append(paste(image, tile, astronaut, ASTRONAUT_FACE, box))
+        out.append((image, layout, np.array(truth)))
+    return out
+
+
+def name_gallery() -> tuple[np.ndarray, TileLayout]:
+    """49 camera-off name cards, flagged as video so the detector must reject them itself."""
+    image, layout = grid(1920, 1080, 7, 7)
+    for t, tile in enumerate(layout.boxes):
+        name_card(image, tile, NAMES[t % len(NAMES)])
+    return image, layout
+
+
+def median_ms(samples: list[float]) -> float:
+    return 1000 * statistics.median(samples)
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call. Everything runs on one thread, so the
+    process CPU time is what one free core would take; on a machine shared
+    with other jobs it is the steadier of the two."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--galleries", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)  # one core, as in the product's budget
+
+    data = galleries(args.galleries)
+    names, names_layout = name_gallery()
+    haar = HaarDetector()
+    detectors = {
+        "dnn (short range, per tile)": (BlazeFaceDetector(num_threads=args.threads), True),
+        "full range, per tile": (BlazeFaceDetector(FULL_RANGE, num_threads=args.threads), True),
+        "haar, per tile": (haar, True),
+        "haar, whole frame (baseline)": (haar, False),
+    }
+
+    # Recall only: the choices behind the defaults (input side, the vetting of uncertain candidates).
+    variants = {
+        "short range, input side 128": (BlazeFaceDetector(input_side=128), True),
+        "short range, input side 160": (BlazeFaceDetector(input_side=160), True),
+        "short range, plain score 0.5": (BlazeFaceDetector(replace(SHORT_RANGE, min_score=0.5, keep_score=0.5, sure_score=0.5)), True),
+    }
+    print(f"recall (box IoU >= 0.4 with the pasted face), {49 * args.galleries} faces; false faces on 49 name cards")
+    for label, (detector, tiled) in {**detectors, **variants}.items():
+        heights, found = [], []
+        for image, layout, truth in data:
+            faces = detector.detect(image, layout if tiled else None)
+            overlap = iou(truth, faces.boxes) if len(faces) else np.zeros((len(truth), 1))
+            heights.append(truth[:, 3])
+            found.append(overlap.max(axis=1) >= 0.4)
+        h, hit = np.concatenate(heights), np.concatenate(found)
+        cells = "  ".join(f"{lo}-{hi - 1} px: {hit[(h >= lo) & (h < hi)].mean():.2f}" for lo, hi in BINS)
+        false = len(detector.detect(names, names_layout if tiled else None))
+        print(f"  {label:30s} {cells}  name-card faces: {false}")
+
+    rendered = render_gallery(7, 7, seed=77, camera_off=(3, 17, 30))
+    scenes = {
+        "pasted faces 24-80 px": data[0][:2],
+        "classwatch.synthetic 7x7, 3 cameras off": (rendered.image, TileLayout(rendered.tiles, rendered.video, grid=True)),
+    }
+    for scene, (image, layout) in scenes.items():
+        wall: dict[str, list[float]] = {label: [] for label in detectors}
+        cpu: dict[str, list[float]] = {label: [] for label in detectors}
+        for _ in range(args.repeats):  # interleaved, so load drifts hit all alike
+            for label, (detector, tiled) in detectors.items():
+                w, c = timed(lambda: detector.detect(image, layout if tiled else None))
+                wall[label].append(w)
+                cpu[label].append(c)
+        baseline = median_ms(cpu["haar, whole frame (baseline)"])
+        print(f"\nspeed on a 1920x1080 gallery ({scene}), {args.threads} thread(s), median of {args.repeats}")
+        for label in detectors:
+            ms = median_ms(cpu[label])
+            print(f"  {label:30s} CPU {ms:7.1f} ms ({ms / baseline:.2f} x baseline), wall {median_ms(wall[label]):7.1f} ms")
+
+    print("\nmodel invoke alone, CPU time, median of 200")
+    for model, shape in ((SHORT_RANGE, (112, 192)), (SHORT_RANGE, (64, 64)), (SHORT_RANGE, (128, 128)), (FULL_RANGE, (192, 192))):
+        run = _Runner(model, args.threads)
+        tensor = np.zeros((1, *shape, 3), np.float32)
+        run(tensor)
+        samples = [timed(lambda: run(tensor))[1] for _ in range(200)]
+        print(f"  {model.file:42s} {shape[1]}x{shape[0]}: {median_ms(samples):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""``classwatch bench``: end-to-end throughput on synthetic 1080p galleries.
+
+Everything runs on one core (OpenCV and LiteRT limited to one thread) so the
+figures say what a teacher's laptop gives while the video call uses the
+other cores. Each configuration is timed ``repeats`` times; medians are
+reported, with the speed-up against the classic baseline measured in the same
+run: Haar over the whole frame, then one classifier call per face (what
+typical webcam emotion demos do). Timings are wall-clock and noisy on a
+shared machine; compare ratios, not absolute numbers, across machines.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from .classify import ExpressionClassifier
+from .detect import make_detector
+from .pipeline import Pipeline, PipelineConfig
+from .synthetic import render_gallery
+from .types import Frame
+
+GRIDS = ((2, 2), (5, 5), (7, 7))
+
+
+def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000.0 * statistics.median(times)
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    """Share of true faces whose centre lies inside a found box."""
+    if len(truth) == 0:
+        return 1.0
+    cx = truth[:, 0] + truth[:, 2] / 2
+    cy = truth[:, 1] + truth[:, 3] / 2
+    hit = [
+        bool(((found[:, 0] <= x) & (x <= found[:, 0] + found[:, 2]) & (found[:, 1] <= y) & (y <= found[:, 1] + found[:, 3])).any())
+        for x, y in zip(cx, cy)
+    ]
+    return float(np.mean(hit))
+
+
+def run_bench(repeats: int = 15) -> dict:
+    cv2.setNumThreads(1)
+    classifier = ExpressionClassifier(num_threads=1)
+    pipelines = {
+        name: Pipeline(PipelineConfig(detector=name, num_threads=1), classifier=classifier) for name in ("dnn", "haar")
+    }
+    haar_whole_frame = make_detector("haar", num_threads=1)
+
+    def classic(image: np.ndarray) -> int:
+        faces = haar_whole_frame.detect(image, None)
+        for i in range(len(faces)):  # one model call per face, no batching
+            classifier.classify(image, faces.select(np.array([i])))
+        return len(faces)
+
+    rows = []
+    for grid_rows, grid_cols in GRIDS:
+        gallery = render_gallery(grid_rows, grid_cols, seed=grid_rows * 10 + grid_cols)
+        frame = Frame(gallery.image, 0.0)
+        row: dict = {"gallery": f"{grid_rows}x{grid_cols}", "tiles": int(len(gallery.tiles)), "true_faces": int(len(gallery.faces))}
+        for name, pipeline in pipelines.items():
+            result = pipeline.process(frame)
+            row[name] = {
+                "median_ms": round(_median_ms(lambda p=pipeline: p.process(frame), repeats), 2),
+                "faces": int(len(result.faces)),
+                "recall": round(_recall(result.faces.boxes, gallery.faces), 3),
+            }
+        found = haar_whole_frame.detect(gallery.image, None)
+        row["classic"] = {
+            "median_ms": round(_median_ms(lambda: classic(gallery.image), repeats), 2),
+            "faces": int(len(found)),
+            "recall": round(_recall(found.boxes, gallery.faces), 3),
+        }
+        for name in pipelines:
+            row[name]["speedup_vs_classic"] = round(row["classic"]["median_ms"] / row[name]["median_ms"], 2)
+        rows.append(row)
+    return {
+        "machine": f"{platform.machine()} {platform.processor() or platform.system()}",
+        "threads": 1,
+        "repeats": repeats,
+        "expression_model": classifier.name,
+        "results": rows,
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = [
+        f"classwatch bench: 1920x1080 synthetic galleries, 1 thread, median of {report['repeats']} runs",
+        f"model {report['expression_model']}",
+        f"{'gallery':8} {'config':8} {'median ms':>10} {'faces':>6} {'recall':>7} {'vs classic':>11}",
+    ]
+    for row in report["results"]:
+        for name in ("dnn", "haar", "classic"):
+            r = row[name]
+            speed = f"{r['speedup_vs_classic']:.2f}x" if "speedup_vs_classic" in r else "1.00x"
+            lines.append(
+                f"{row['gallery']:8} {name:8} {r['median_ms']:10.1f} {r['faces']:3d}/{row['true_faces']:<2d} {r['recall']:7.2f} {speed:>11}"
+            )
+    lines.append(f"peak memory (RSS): {report['peak_rss_mb']} MB")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""The face-detector interface and the per-tile logic every detector shares.
+
+A gallery frame is analysed tile by tile rather than as one picture: each
+tile is scaled on its own so small faces in a large grid stay big enough for
+the detector, a face is attributed to exactly one tile by construction (it is
+found inside that tile's crop), and camera-off tiles are never looked at, so
+a name or an avatar can never become a face.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Protocol
+
+import numpy as np
+
+from ..types import FaceDetections, TileLayout
+
+#: A tile may legitimately show two people sharing a camera; more than three
+#: faces in one tile are almost always spurious hits on a background.
+MAX_FACES_PER_TILE = 3
+#: People sharing one webcam sit at about the same distance from it, so a
+#: "face" under half the size of the largest one in its tile is a photo on
+#: the wall, a pattern on clothing (BlazeFace likes a spacesuit's collar
+#: ring) or someone passing far behind: not a participant.
+MIN_RELATIVE_SIZE = 0.5
+
+
+class FaceDetector(Protocol):
+    """Finds faces in a BGR frame, per tile when a gallery layout is known."""
+
+    name: str
+
+    def detect(self, image: np.ndarray, layout: TileLayout | None = None) -> FaceDetections:
+        """image: (H, W, 3) uint8 BGR. Boxes come back in pixels of ``image``."""
+        ...
+
+
+class TiledDetector(ABC):
+    """Runs a region detector over the video tiles of a layout (or the whole frame).
+
+    Subclasses implement ``_detect_regions``; this class decides which regions
+    to look at, keeps the best ``max_faces_per_tile`` faces of each tile and
+    labels them with their tile index.
+    """
+
+    name: str
+
+    def __init__(self, max_faces_per_tile: int = MAX_FACES_PER_TILE) -> None:
+        self.max_faces_per_tile = max_faces_per_tile
+
+    def detect(self, image: np.ndarray, layout: TileLayout | None = None) -> FaceDetections:
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
+        regions, tiles = _regions(image.shape[1], image.shape[0], layout)
+        if not len(regions):
+            return FaceDetections.empty()
+        # Per-tile rules only make sense for a real tile: a whole frame (a
+        # photo, or a gallery whose grid was not found) may hold many faces
+        # at many distances.
+        per_tile = layout is not None and layout.grid
+        limit = self.max_faces_per_tile if per_tile else None
+        parts = []
+        for tile, faces in zip(tiles, self._detect_regions(image, regions, limit)):
+            if per_tile and len(faces) > 1:
+                faces = faces.select(faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * faces.boxes[:, 3].max())
+            faces = faces.select(np.argsort(-faces.scores, kind="stable")[:limit])
+            parts.append(FaceDetections(faces.boxes, faces.scores, faces.keypoints, np.full(len(faces), tile)))
+        return FaceDetections.concat(parts)
+
+    @abstractmethod
+    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
+        """Faces inside each region.
+
+        regions: (R, 4) int (x, y, w, h), non-empty and inside ``image``.
+        limit: how many faces per region will be kept (None: all), for
+        detectors that can save work with it; returning more is fine.
+        Returns R FaceDetections with boxes and keypoints in pixels of ``image``.
+        """
+
+
+def _regions(width: int, height: int, layout: TileLayout | None) -> tuple[np.ndarray, np.ndarray]:
+    """The (R, 4) regions to search and the (R,) tile index each belongs to.
+
+    Without a grid the whole frame is searched; it is the layout's single
+    fallback tile (index 0) when a layout was given, else unattributed (-1).
+    With a grid, camera-off tiles are skipped and tiles are clipped to the
+    frame so a slightly-off layout cannot index outside the image.
+    """
+    if width == 0 or height == 0:
+        return np.zeros((0, 4), np.int32), np.zeros(0, np.int32)
+    if layout is None or not layout.grid:
+        tile = 0 if layout is not None and len(layout) else -1
+        return np.array([[0, 0, width, height]], np.int32), np.array([tile], np.int32)
+    x0 = np.clip(layout.boxes[:, 0], 0, width)
+    y0 = np.clip(layout.boxes[:, 1], 0, height)
+    x1 = np.clip(layout.boxes[:, 0] + layout.boxes[:, 2], 0, width)
+    y1 = np.clip(layout.boxes[:, 1] + layout.boxes[:, 3], 0, height)
+    keep = layout.video & (x1 > x0) & (y1 > y0)
+    regions = np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)[keep].astype(np.int32)
+    return regions, np.flatnonzero(keep).astype(np.int32)

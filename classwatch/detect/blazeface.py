@@ -1,0 +1,278 @@
+"""MediaPipe BlazeFace on LiteRT, tile by tile, with a check of uncertain candidates.
+
+Each tile is letterboxed (aspect kept, black padding, RGB in [-1, 1], as
+mediapipe's ImageToTensorCalculator does) into an input whose long side is
+``INPUT_SIDE``. The short-range model's raw outputs are in input pixels, so
+its input can be resized to the tile's aspect instead of wasting half of a
+square on padding.
+
+At the sizes that matter here (faces 24-40 px tall in a 7x7 gallery)
+BlazeFace's score alone cannot tell small faces from lettering: rendered
+participant names score up to 0.67, while many small or turned real faces
+score 0.2-0.7. So the tile pass keeps every candidate above a low
+``min_score`` and each one is vetted:
+
+* ``sure_score`` or more: a face (the common case, at no extra cost);
+* small in the input: a second, zoomed look must find a face there. A face
+  gets bigger and scores high, lettering and texture do not (zoomed scores:
+  at most 0.36 on 310 name-card hits, 0.47-0.54 on the worst random-noise
+  tiles; 95% of 433 faces 18-70 px above 0.57, hence CONFIRM_SCORE 0.55);
+* larger: a face if it scores ``keep_score`` and its box is not a flat
+  camera-off card (``_flat``), which is what large text hits are.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..litert import load_interpreter
+from ..resources import model_path
+from ..types import FaceDetections
+from . import ssd
+from .base import TiledDetector
+
+
+@dataclass(frozen=True)
+class BlazeFaceModel:
+    """One BlazeFace variant: its file, input geometry, anchors and score thresholds."""
+
+    file: str
+    input_size: int  # side of the square input it was trained on (= x/y/w/h_scale)
+    strides: tuple[int, ...]  # SsdAnchorsCalculator strides, one per layer
+    interpolated_anchor: bool  # interpolated_scale_aspect_ratio > 0
+    resizable: bool  # whether LiteRT can run it on other input sizes
+    min_score: float  # a tile-pass candidate needs this much to be looked at ...
+    keep_score: float  # ... this much to be kept as it is when large and not on a flat card ...
+    sure_score: float  # ... and this much to be kept without any check
+
+
+SHORT_RANGE = BlazeFaceModel(
+    "face_detection_short_range.tflite", 128, (8, 16, 16, 16), True, resizable=True,
+    # benchmarks/detect_speed.py, pasted 24-31 px faces: recall 0.89 with
+    # these thresholds and checks, 0.67 with mediapipe's plain 0.5 (which
+    # also finds 21 faces on 49 name cards). Names score up to 0.67, hence
+    # sure_score 0.75.
+    min_score=0.2, keep_score=0.5, sure_score=0.75,
+)
+FULL_RANGE = BlazeFaceModel(
+    # The sparse full-range graph hard-codes its 192x192 shape (XNNPACK
+    # fails to reshape it), so tiles are letterboxed into that square; it
+    # keeps mediapipe's own threshold and no further checks.
+    "face_detection_full_range_sparse.tflite", 192, (4,), False, resizable=False,
+    min_score=0.6, keep_score=0.6, sure_score=0.6,
+)
+
+#: Long side, in input pixels, each tile is scaled to. The model's cost grows
+#: with the input area (one core: 1.3 ms at 128x128, 1.7 ms at 192x112) and
+#: its reach with the scale: in the 270x150 tiles of a 7x7 1080p gallery,
+#: recall on 24-31 px faces is 0.53 at side 128, 0.70 at 160 and 0.89 at 192
+#: (see models/face_detection_short_range.md).
+INPUT_SIDE = 192
+#: Uncertain candidates smaller than this (input pixels) get the second look:
+#: the candidate box times CONFIRM_CONTEXT, scaled into a CONFIRM_SIDE square
+#: (a face then fills half the input, where the model is most certain), kept
+#: if the model finds a face scoring CONFIRM_SCORE near its centre.
+CONFIRM_BELOW = 32
+CONFIRM_SIDE = 64
+CONFIRM_CONTEXT = 2.0
+CONFIRM_SCORE = 0.55
+#: Larger uncertain candidates are dropped when their box is mostly flat
+#: colour: a camera-off card rendered by the call app is its fill, maybe an
+#: avatar circle, and thin lettering. Measured share of the box within
+#: FLAT_TOLERANCE grey levels of its two commonest levels: 0.71-0.98 on
+#: rendered names and avatars (JPEG-compressed ones included), 0.24-0.48 on
+#: faces.
+FLAT_SHARE = 0.6
+FLAT_TOLERANCE = 4
+_CELL = 16  # the coarsest stride: resized inputs are whole cells
+
+
+class _Runner:
+    """Runs one model on inputs of any shape it supports, one interpreter per shape.
+
+    Resizing a LiteRT input re-plans the graph (milliseconds) and a session
+    sees only a couple of shapes (the tile shape, the second-look square),
+    so each shape's interpreter is built once; a small LRU bounds memory
+    when the layout changes.
+    """
+
+    def __init__(self, model: BlazeFaceModel, num_threads: int, capacity: int = 4) -> None:
+        self.model = model
+        self.num_threads = num_threads
+        self.capacity = capacity
+        self._cache: OrderedDict[tuple[int, int], tuple] = OrderedDict()
+
+    def __call__(self, tensor: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(1, H, W, 3) float32 -> raw (N, 16), logits (N,), anchor centres (N, 2)."""
+        shape = (tensor.shape[1], tensor.shape[2])
+        entry = self._cache.get(shape) or self._build(shape)
+        self._cache.move_to_end(shape)
+        interpreter, inp, out_raw, out_logits, anchors = entry
+        interpreter.set_tensor(inp, tensor)
+        interpreter.invoke()
+        return interpreter.get_tensor(out_raw)[0], interpreter.get_tensor(out_logits)[0, :, 0], anchors
+
+    def _build(self, shape: tuple[int, int]) -> tuple:
+        interpreter = load_interpreter(model_path(self.model.file), self.num_threads)
+        inp = interpreter.get_input_details()[0]["index"]
+        if shape != (self.model.input_size, self.model.input_size):
+            interpreter.resize_tensor_input(inp, [1, *shape, 3])
+            interpreter.allocate_tensors()
+        # Output names differ between the two files; the last dimension does not.
+        outputs = {d["shape"][-1]: d["index"] for d in interpreter.get_output_details()}
+        anchors = ssd.anchor_centres(*shape, self.model.strides, self.model.interpolated_anchor)
+        self._cache[shape] = entry = (interpreter, inp, outputs[16], outputs[1], anchors)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return entry
+
+
+@dataclass(frozen=True)
+class _Letterbox:
+    """A region of the image fitted (aspect kept, centred, black border) into an input shape."""
+
+    region: tuple[int, int, int, int]  # (x, y, w, h) in the image
+    shape: tuple[int, int]  # input (H, W)
+    scale: float
+    pad: np.ndarray  # (2,) where the region's top-left lands in the input
+
+    @classmethod
+    def fit(cls, region: np.ndarray, shape: tuple[int, int]) -> "_Letterbox":
+        x, y, w, h = (int(v) for v in region)
+        scale = min(shape[1] / w, shape[0] / h)
+        pad = np.array([(shape[1] - w * scale) / 2, (shape[0] - h * scale) / 2], np.float32).round()
+        return cls((x, y, w, h), shape, scale, pad)
+
+    def tensor(self, image: np.ndarray) -> np.ndarray:
+        """The (1, H, W, 3) float32 RGB model input in [-1, 1]."""
+        x, y, w, h = self.region
+        size = (min(self.shape[1], max(1, round(w * self.scale))), min(self.shape[0], max(1, round(h * self.scale))))
+        # Bilinear is ~6x cheaper than area averaging and alias-free enough
+        # down to half size; stronger shrinks (big tiles) need the averaging.
+        interpolation = cv2.INTER_LINEAR if self.scale >= 0.5 else cv2.INTER_AREA
+        canvas = np.zeros((*self.shape, 3), np.uint8)
+        px, py = (int(v) for v in self.pad)
+        canvas[py : py + size[1], px : px + size[0]] = cv2.resize(image[y : y + h, x : x + w], size, interpolation=interpolation)
+        tensor = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB).astype(np.float32)
+        tensor *= 2.0 / 255.0
+        tensor -= 1.0
+        return tensor[None]
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """(..., 2) input pixels -> image pixels."""
+        return (points - self.pad) / self.scale + np.array(self.region[:2], np.float32)
+
+
+class BlazeFaceDetector(TiledDetector):
+    """BlazeFace once per tile, plus a zoomed second look at uncertain candidates."""
+
+    name = "dnn"
+
+    def __init__(
+        self,
+        model: BlazeFaceModel = SHORT_RANGE,
+        *,
+        num_threads: int = 1,
+        min_score: float | None = None,
+        input_side: int = INPUT_SIDE,
+    ) -> None:
+        """min_score: the tile-pass threshold (default: the model's); candidates
+        below the model's ``sure_score`` are still vetted."""
+        super().__init__()
+        self.model = model
+        self.min_score = model.min_score if min_score is None else min_score
+        self.input_side = input_side
+        self._run = _Runner(model, num_threads)
+        # Load now, so a missing or corrupt file fails at start-up as a ModelError.
+        self._run(np.zeros((1, model.input_size, model.input_size, 3), np.float32))
+
+    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
+        return [self._detect_region(image, region, limit) for region in regions]
+
+    def _detect_region(self, image: np.ndarray, region: np.ndarray, limit: int | None) -> FaceDetections:
+        shape = self._input_shape(region)
+        scale = min(shape[0] / region[3], shape[1] / region[2])
+        kept = []
+        # Candidates come best first; stop once the tile has all it may keep,
+        # so a busy tile cannot trigger a long run of second looks.
+        for face in zip(*self._look(image, region, shape, self.min_score)):
+            if len(kept) == limit:
+                break
+            face = self._vet(image, region, face, face[0][3] * scale)
+            if face is not None:
+                kept.append(face)
+        if not kept:
+            return FaceDetections.empty()
+        boxes, keypoints, scores = (np.stack(column) for column in zip(*kept))
+        return FaceDetections(boxes, scores, keypoints)
+
+    def _vet(self, image: np.ndarray, region: np.ndarray, face: tuple, input_height: float):
+        """The candidate face (box, keypoints, score), a refined one, or None (see the module docstring)."""
+        box, _, score = face
+        if score >= self.model.sure_score:
+            return face
+        if input_height < CONFIRM_BELOW:
+            return self._confirm(image, region, box)
+        if score >= self.model.keep_score and not _flat(image, box, region):
+            return face
+        return None
+
+    def _input_shape(self, region: np.ndarray) -> tuple[int, int]:
+        if not self.model.resizable:
+            return self.model.input_size, self.model.input_size
+        w, h = int(region[2]), int(region[3])
+        scale = self.input_side / max(w, h)
+        return -(-round(h * scale) // _CELL) * _CELL, -(-round(w * scale) // _CELL) * _CELL
+
+    def _look(self, image: np.ndarray, region: np.ndarray, shape: tuple[int, int], min_score: float):
+        """Detect in one region: boxes (n, 4), keypoints (n, 6, 2), scores (n,) in image pixels, best first."""
+        box = _Letterbox.fit(region, shape)
+        raw, logits, anchors = self._run(box.tensor(image))
+        boxes, keypoints, scores = ssd.weighted_nms(*ssd.decode(raw, logits, anchors, min_score))
+        boxes[:, :2] = box.to_image(boxes[:, :2])
+        boxes[:, 2:] /= box.scale
+        return boxes, box.to_image(keypoints), scores
+
+    def _confirm(self, image: np.ndarray, region: np.ndarray, candidate: np.ndarray):
+        """The face a zoomed look finds at ``candidate``, or None.
+
+        The look stays inside the tile (``region``), like the tile pass. It
+        returns (box, keypoints, score) from the closer look, whose box and
+        landmarks are more precise than the tile pass's for a small face.
+        """
+        centre = candidate[:2] + candidate[2:] / 2
+        half = CONFIRM_CONTEXT * max(candidate[2], candidate[3]) / 2
+        x0, y0 = np.maximum(np.floor(centre - half), region[:2]).astype(int)
+        x1, y1 = np.minimum(np.ceil(centre + half), region[:2] + region[2:]).astype(int)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        side = CONFIRM_SIDE if self.model.resizable else self.model.input_size
+        boxes, keypoints, scores = self._look(image, np.array([x0, y0, x1 - x0, y1 - y0]), (side, side), CONFIRM_SCORE)
+        # The same face: its centre within 0.3 candidate sizes of the candidate's.
+        near = np.linalg.norm(boxes[:, :2] + boxes[:, 2:] / 2 - centre, axis=1) < 0.3 * max(candidate[2], candidate[3])
+        if not near.any():
+            return None
+        best = np.flatnonzero(near)[0]
+        return boxes[best], keypoints[best], scores[best]
+
+
+def _flat(image: np.ndarray, box: np.ndarray, region: np.ndarray) -> bool:
+    """Whether ``box`` (clipped to ``region``) is mostly two flat colours (see FLAT_SHARE)."""
+    x0, y0 = np.maximum(box[:2], region[:2]).astype(int)
+    x1, y1 = np.minimum(box[:2] + box[2:], region[:2] + region[2:]).astype(int)
+    if x1 <= x0 or y1 <= y0:
+        return True
+    gray = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    histogram = np.bincount(gray.ravel(), minlength=256).astype(np.float32)
+    window = np.ones(2 * FLAT_TOLERANCE + 1, np.float32)
+    covered = 0.0
+    for _ in range(2):
+        near = np.convolve(histogram, window, "same")
+        mode = int(near.argmax())
+        covered += near[mode]
+        histogram[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1] = 0
+    return covered >= FLAT_SHARE * gray.size

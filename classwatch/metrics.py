@@ -1,0 +1,72 @@
+"""Classifier evaluation: accuracy, per-class recall, confusion matrix, calibration error.
+
+Pure numpy, shared by the training code and ``classwatch eval-model``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import EXPRESSIONS, N_EXPRESSIONS
+
+ECE_BINS = 15
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Top-label ECE: sum over equal-width confidence bins of |accuracy - mean confidence| * bin share.
+
+    Bins are (lo, hi] as in Guo et al. 2017, so confidence 1.0 falls in the last bin.
+    """
+    probs = np.asarray(probs, np.float64)
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) == 0:
+        return 0.0
+    conf = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == labels
+    bins = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    gap = np.abs(np.bincount(bins, correct, n_bins) - np.bincount(bins, conf, n_bins))
+    return float(gap.sum() / len(labels)) if count.any() else 0.0
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """n: samples. confusion: 7x7 counts, rows = true class, columns = predicted.
+    per_class_recall: NaN for a class with no samples."""
+
+    n: int
+    accuracy: float
+    per_class_recall: dict[str, float]
+    confusion: list[list[int]]
+    ece: float
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "per_class_recall": dict(self.per_class_recall),
+            "confusion": [list(r) for r in self.confusion],
+            "ece": self.ece,
+        }
+
+
+def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> EvalReport:
+    """probs: (N, 7) class probabilities in EXPRESSIONS order; labels: (N,) int true classes."""
+    probs = np.asarray(probs, np.float64).reshape(-1, N_EXPRESSIONS)
+    labels = np.asarray(labels, np.int64).reshape(-1)
+    if len(probs) != len(labels):
+        raise ValueError(f"{len(probs)} probability rows for {len(labels)} labels")
+    pred = probs.argmax(axis=1)
+    confusion = np.bincount(labels * N_EXPRESSIONS + pred, minlength=N_EXPRESSIONS**2).reshape(N_EXPRESSIONS, N_EXPRESSIONS)
+    support = confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.diag(confusion) / support
+    return EvalReport(
+        n=int(len(labels)),
+        accuracy=float((pred == labels).mean()) if len(labels) else float("nan"),
+        per_class_recall={name: float(r) for name, r in zip(EXPRESSIONS, recall)},
+        confusion=confusion.tolist(),
+        ece=expected_calibration_error(probs, labels),
+    )

@@ -1,0 +1,81 @@
+"""The analysis pipeline: Frame -> tiles -> faces -> expressions -> tracks -> MoodSample.
+
+``Pipeline.process`` is the one verb the CLI, the benchmark and the desktop
+app call. Its state (tracks and their smoothing) lives in the Tracker; call
+``reset()`` between unrelated inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .aggregate import MIN_FACES, aggregate
+from .classify import ExpressionClassifier
+from .detect import FaceDetector, make_detector
+from .tiles import find_tiles
+from .track import Tracker
+from .types import ExpressionScores, FaceDetections, Frame, MoodSample, TileLayout, Tracks
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything that changes what the pipeline computes (recorded with each session)."""
+
+    detector: str = "dnn"
+    model: str | Path | None = None  # expression model name or path; None = the default model
+    emotions: bool = True  # False = presence-only: the expression model is never loaded
+    min_faces: int = MIN_FACES
+    smoothing_s: float = 3.0
+    find_grid: bool = True
+    num_threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.min_faces < 1:
+            raise ValueError("min_faces must be at least 1")
+        if self.smoothing_s < 0:
+            raise ValueError("smoothing_s must be >= 0")
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything the pipeline found in one frame, aligned by face index."""
+
+    t: float
+    layout: TileLayout
+    faces: FaceDetections
+    scores: ExpressionScores | None  # raw per-frame probabilities; None in presence-only mode
+    tracks: Tracks
+    mood: MoodSample
+
+
+class Pipeline:
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        detector: FaceDetector | None = None,
+        classifier: ExpressionClassifier | None = None,
+    ) -> None:
+        self.config = config or PipelineConfig()
+        self.detector = detector or make_detector(self.config.detector, num_threads=self.config.num_threads)
+        if self.config.emotions:
+            self.classifier = classifier or ExpressionClassifier(self.config.model, num_threads=self.config.num_threads)
+        else:
+            self.classifier = None
+        self.tracker = Tracker(smoothing_s=self.config.smoothing_s)
+
+    @property
+    def model_name(self) -> str | None:
+        return self.classifier.name if self.classifier else None
+
+    def reset(self) -> None:
+        self.tracker.reset()
+
+    def process(self, frame: Frame) -> FrameResult:
+        h, w = frame.image.shape[:2]
+        layout = find_tiles(frame.image) if self.config.find_grid else TileLayout.whole_frame(w, h)
+        faces = self.detector.detect(frame.image, layout)
+        scores = self.classifier.classify(frame.image, faces) if self.classifier else None
+        tracks = self.tracker.update(faces, scores, frame.t)
+        mood = aggregate(frame.t, layout, tracks, self.config.min_faces)
+        return FrameResult(frame.t, layout, faces, scores, tracks, mood)

@@ -1,0 +1,22 @@
+"""Recorded sessions: the SQLite store, review summaries, exports and their CLI.
+
+Core code: nothing here imports Qt (the PDF report lives in ``classwatch.ui``).
+"""
+
+from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus
+from .store import SCHEMA_VERSION, SessionStore, SessionWriter
+from .summary import Segment, SessionSummary, summarize
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Bookmark",
+    "RecordedSample",
+    "Segment",
+    "SessionData",
+    "SessionInfo",
+    "SessionStatus",
+    "SessionStore",
+    "SessionSummary",
+    "SessionWriter",
+    "summarize",
+]

@@ -1,0 +1,169 @@
+"""The ``sessions`` and ``export`` subcommands of the ``classwatch`` CLI.
+
+``register(subparsers)`` adds them to the main parser; each sets ``func`` to
+its handler, which returns an exit status. Bad input raises SessionError,
+which the CLI prints as one line (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .exporting import EXPORT_FORMATS, info_to_dict, read_json, write_csv, write_json
+from .model import SessionData, format_clock, format_duration, format_utc_offset, local_datetime, to_iso
+from .store import SessionStore
+from .summary import Segment, SessionSummary, summarize
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sessions list|show|delete|import`` and ``export``.
+
+    Each takes ``--db PATH``; without it the database in the data folder of
+    the settings in force is used.
+    """
+    sessions = subparsers.add_parser("sessions", help="list, show, delete or import recorded sessions")
+    actions = sessions.add_subparsers(dest="sessions_action", metavar="ACTION", required=True)
+
+    p = actions.add_parser("list", help="the recorded sessions, oldest first")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    _common(p, cmd_sessions_list)
+
+    p = actions.add_parser("show", help="the summary of one session")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    _common(p, cmd_sessions_show)
+
+    p = actions.add_parser("delete", help="delete a session and everything recorded in it")
+    p.add_argument("name", metavar="NAME")
+    _common(p, cmd_sessions_delete)
+
+    p = actions.add_parser("import", help="add a session from a JSON export")
+    p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--name", help="store it under this name (default: its name in the file)")
+    _common(p, cmd_sessions_import)
+
+    p = subparsers.add_parser("export", help="write a session as CSV, JSON or a PDF report")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    p.add_argument("--out", type=Path, required=True, metavar="PATH", help="file to write (replaced if it exists)")
+    _common(p, cmd_export)
+
+
+def _common(parser: argparse.ArgumentParser, handler) -> None:
+    parser.add_argument("--db", type=Path, metavar="PATH", help="session database (default: the one in the user data folder)")
+    parser.set_defaults(func=handler)
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from ..policy import load_effective  # here, not at the top: policy imports the session package
+
+    return load_effective().db_path(args.db)
+
+
+def _print_json(doc) -> None:
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+# --- handlers -------------------------------------------------------------
+
+
+def cmd_sessions_list(args: argparse.Namespace) -> int:
+    db = _db_path(args)
+    if db.exists():
+        with SessionStore(db, create=False) as store:
+            infos = store.list_sessions()
+    else:
+        infos = []  # nothing recorded yet: an empty list, not an error
+    if args.json:
+        _print_json({"database": str(db), "sessions": [info_to_dict(info) for info in infos]})
+        return 0
+    if not infos:
+        print(f"No sessions in {db}.")
+        return 0
+    rows = [("NAME", "STARTED", "DURATION", "SAMPLES", "STATUS")]
+    for info in infos:
+        duration = "-" if info.duration_s is None else format_duration(info.duration_s)
+        started = local_datetime(info.started_at).strftime("%Y-%m-%d %H:%M")
+        rows.append((info.name, started, duration, str(info.sample_count), info.status.value))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def _load(args: argparse.Namespace) -> SessionData:
+    with SessionStore(_db_path(args), create=False) as store:
+        return store.load(args.name)
+
+
+def _segment_line(segment: Segment, summary: SessionSummary) -> str:
+    span = f"{format_clock(segment.start)}-{format_clock(segment.end)}"
+    mood = "   n/a" if segment.mood_index is None else f"{segment.mood_index:+.2f}"
+    mark = "  <- lowest" if segment is summary.lowest else "  <- highest" if segment is summary.highest else ""
+    label = f"  {segment.label}" if segment.label else ""
+    return f"    {span}  {mood}{label}{mark}"
+
+
+def cmd_sessions_show(args: argparse.Namespace) -> int:
+    data = _load(args)
+    summary = summarize(data)
+    if args.json:
+        _print_json({
+            "session": info_to_dict(data.info),
+            "summary": summary.to_dict(),
+            "bookmarks": [{"time": to_iso(b.wall_time), "text": b.text} for b in data.bookmarks],
+        })
+        return 0
+    info = data.info
+    print(f"Session {info.name} ({info.status.value})")
+    print(f"  Started      {local_datetime(info.started_at):%a %d %b %Y %H:%M} ({format_utc_offset(info.started_at)})")
+    print(f"  Duration     {format_duration(summary.duration_s)}")
+    print(f"  Source       {info.source or '-'}; detector {info.detector or '-'}; model {info.model_name or '-'} {info.model_version}".rstrip())
+    print(f"  Samples      {summary.samples} ({summary.readings} with a mood index)")
+    print(f"  Faces        {summary.mean_faces:.1f} analysed on average, of {summary.mean_tiles:.1f} tiles ({summary.mean_camera_off:.1f} cameras off)")
+    if summary.mean_mood_index is None:
+        print("  Mood index   not available (too few faces, or expression analysis was off)")
+        return 0
+    print(f"  Mood index   {summary.mean_mood_index:+.2f} on average (-1 negative ... +1 positive)")
+    shares = sorted(summary.expression_share.items(), key=lambda kv: -kv[1])
+    print("  Expressions  " + ", ".join(f"{name} {share:.0%}" for name, share in shares if share >= 0.005))
+    kind = "between bookmarks" if summary.segment_kind == "bookmarks" else f"in {format_duration(summary.window_s)} windows"
+    print(f"  Mood {kind}:")
+    for segment in summary.segments:
+        print(_segment_line(segment, summary))
+    return 0
+
+
+def cmd_sessions_delete(args: argparse.Namespace) -> int:
+    with SessionStore(_db_path(args), create=False) as store:
+        info = store.delete(args.name)
+    print(f"Deleted session {info.name} ({info.sample_count} samples).")
+    return 0
+
+
+def cmd_sessions_import(args: argparse.Namespace) -> int:
+    data = read_json(args.path)
+    db = _db_path(args)
+    with SessionStore(db) as store:
+        info = store.import_session(data, args.name)
+    print(f"Imported session {info.name} ({info.sample_count} samples) into {db}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..policy import load_effective
+
+    load_effective().check_export(args.format)  # before any work: a refused format writes nothing
+    data = _load(args)
+    if args.format == "csv":
+        write_csv(data, args.out)
+    elif args.format == "json":
+        write_json(data, args.out)
+    else:
+        from ..ui.report_pdf import write_pdf_report  # Qt is loaded only for the PDF
+
+        write_pdf_report(data, summarize(data), args.out)
+    print(f"Wrote {args.out}")
+    return 0
+

@@ -1,0 +1,262 @@
+"""Sessions as files: CSV for spreadsheets, JSON for programs (and back).
+
+The JSON format is documented in ``docs/session-format.md``; bump
+FORMAT_VERSION on any change a reader could trip over and keep reading the
+older versions.
+
+Every export is written to a temporary file next to its target and renamed
+into place, so a failed export never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import SessionError
+from ..types import EXPRESSIONS, MoodSample, Tracks
+from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus, from_iso, to_iso
+
+FORMAT_NAME = "classwatch-session"
+FORMAT_VERSION = 1
+
+CSV_COLUMNS = (
+    "time", "kind", "t", "tiles", "faces", "cameras_off", "mood_index", "confidence", "coverage",
+    *(f"share_{name}" for name in EXPRESSIONS), "bookmark",
+)
+
+#: Formats `classwatch export` can write (an admin policy may allow fewer).
+EXPORT_FORMATS = ("csv", "json", "pdf")
+
+
+# --- output files ---------------------------------------------------------
+
+
+@contextmanager
+def atomic_output(out: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path to write; it becomes ``out`` only if the block succeeds.
+
+    Any OS error (missing folder, no permission, disk full) becomes a SessionError.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise SessionError(f"cannot write {out}: it is a folder; give a file name")
+    if not out.parent.is_dir():
+        raise SessionError(f"cannot write {out}: the folder {out.parent} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise SessionError(f"cannot write {out}: {exc.strerror}") from exc
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise SessionError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- CSV -------------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _csv_text(text: str) -> str:
+    # A cell starting with = + - @ is run as a formula by spreadsheets; a
+    # leading apostrophe makes them show it as text (OWASP "CSV injection").
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_csv(data: SessionData, out: str | os.PathLike) -> None:
+    """One row per sample and one per bookmark (``kind`` tells them apart), in time order.
+
+    Times are ISO 8601 with the local UTC offset; shares are the mean
+    probability of each expression; empty cells where a value is unavailable.
+    UTF-8 with a byte-order mark, so spreadsheet programs read accents right.
+    """
+    rows: list[tuple[float, int, list[str]]] = []
+    for rec in data.samples:
+        s = rec.sample
+        shares = [""] * len(EXPRESSIONS) if s.mean_probs is None else [_number(float(p)) for p in s.mean_probs]
+        rows.append((rec.wall_time, 1, [
+            to_iso(rec.wall_time), "sample", _number(s.t, 3), str(s.tiles), str(s.faces), str(s.camera_off),
+            _number(s.mood_index), _number(s.confidence), _number(s.coverage), *shares, "",
+        ]))
+    for b in data.bookmarks:
+        blank = [""] * (len(CSV_COLUMNS) - 3)
+        rows.append((b.wall_time, 0, [to_iso(b.wall_time), "bookmark", *blank, _csv_text(b.text)]))
+    rows.sort(key=lambda row: row[:2])  # a bookmark comes before a sample of the same instant
+    with atomic_output(out) as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8-sig") as f:
+            writer = csv.writer(f)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows(row for _, _, row in rows)
+
+
+# --- JSON ------------------------------------------------------------------
+
+
+def _f32(value: float) -> float:
+    """The shortest decimal that reads back as the same float32.
+
+    Probabilities are float32; printing them as float64 would write
+    0.30000001192092896 where 0.3 says the same and round-trips exactly.
+    """
+    return float(str(np.float32(value)))
+
+
+def _probs_dict(probs: np.ndarray | None) -> dict[str, float] | None:
+    if probs is None or np.isnan(probs).any():
+        return None
+    return {name: _f32(p) for name, p in zip(EXPRESSIONS, probs)}
+
+
+def _probs_array(probs: dict | None) -> np.ndarray | None:
+    return None if probs is None else np.array([probs[name] for name in EXPRESSIONS], np.float32)
+
+
+def info_to_dict(info: SessionInfo) -> dict:
+    """Session metadata as JSON values (the ``session`` object of the format)."""
+    return {
+        "name": info.name,
+        "started_at": to_iso(info.started_at),
+        "ended_at": None if info.ended_at is None else to_iso(info.ended_at),
+        "status": info.status.value,
+        "source": info.source,
+        "detector": info.detector,
+        "model": {"name": info.model_name, "version": info.model_version},
+        "settings": info.settings,
+        "app_version": info.app_version,
+        "keeps_tracks": info.keeps_tracks,
+        "sample_count": info.sample_count,
+    }
+
+
+def _sample_to_dict(rec: RecordedSample) -> dict:
+    s = rec.sample
+    doc = {
+        "time": to_iso(rec.wall_time),
+        "t": float(s.t),
+        "tiles": int(s.tiles),
+        "faces": int(s.faces),
+        "camera_off": int(s.camera_off),
+        "available": s.available,
+        "mood_index": None if s.mood_index is None else float(s.mood_index),
+        "distribution": _probs_dict(s.mean_probs),
+        "label_counts": {name: int(c) for name, c in zip(EXPRESSIONS, s.label_counts)},
+        "confidence": float(s.confidence),
+        "coverage": float(s.coverage),
+    }
+    if rec.tracks is not None:
+        doc["tracks"] = [{"id": int(i), "probs": _probs_dict(p)} for i, p in zip(rec.tracks.ids, rec.tracks.probs)]
+    return doc
+
+
+def session_to_dict(data: SessionData) -> dict:
+    """The whole session as one JSON document (format ``classwatch-session``, version 1)."""
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "exported_by": f"classwatch {__version__}",
+        "expressions": list(EXPRESSIONS),
+        "session": info_to_dict(data.info),
+        "samples": [_sample_to_dict(rec) for rec in data.samples],
+        "bookmarks": [{"time": to_iso(b.wall_time), "text": b.text} for b in data.bookmarks],
+    }
+
+
+def _sample_from_dict(doc: dict) -> RecordedSample:
+    tracks = None
+    if "tracks" in doc:
+        nan = np.full(len(EXPRESSIONS), np.nan, np.float32)
+        probs = [_probs_array(tr["probs"]) for tr in doc["tracks"]]
+        tracks = Tracks(
+            np.array([int(tr["id"]) for tr in doc["tracks"]], np.int64),
+            np.array([nan if p is None else p for p in probs], np.float32).reshape(len(probs), len(EXPRESSIONS)),
+        )
+    sample = MoodSample(
+        t=float(doc["t"]),
+        tiles=int(doc["tiles"]),
+        faces=int(doc["faces"]),
+        camera_off=int(doc["camera_off"]),
+        mean_probs=_probs_array(doc["distribution"]),
+        label_counts=np.array([int(doc["label_counts"][name]) for name in EXPRESSIONS], np.int64),
+        mood_index=None if doc["mood_index"] is None else float(doc["mood_index"]),
+        confidence=float(doc["confidence"]),
+        coverage=float(doc["coverage"]),
+    )
+    return RecordedSample(from_iso(doc["time"]), sample, tracks)
+
+
+def session_from_dict(doc: dict, origin: str = "the document") -> SessionData:
+    """Read a document written by ``session_to_dict`` (any version up to FORMAT_VERSION).
+
+    origin: names the source in error messages (a file path).
+    """
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
+        raise SessionError(f"{origin} is not a classwatch session export")
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise SessionError(f"{origin} has no valid format version")
+    if version > FORMAT_VERSION:
+        raise SessionError(
+            f"{origin} was exported by a newer classwatch (format version {version}; "
+            f"this version reads up to {FORMAT_VERSION}): update classwatch to import it"
+        )
+    try:
+        if doc["expressions"] != list(EXPRESSIONS):
+            raise ValueError(f"unexpected expression classes {doc['expressions']}")
+        s = doc["session"]
+        samples = [_sample_from_dict(sample) for sample in doc["samples"]]
+        info = SessionInfo(
+            name=str(s["name"]),
+            started_at=from_iso(s["started_at"]),
+            ended_at=None if s["ended_at"] is None else from_iso(s["ended_at"]),
+            status=SessionStatus(s["status"]),
+            source=str(s["source"]),
+            detector=str(s["detector"]),
+            model_name=str(s["model"]["name"]),
+            model_version=str(s["model"]["version"]),
+            settings=dict(s["settings"]),
+            app_version=str(s["app_version"]),
+            keeps_tracks=bool(s["keeps_tracks"]),
+            sample_count=len(samples),
+        )
+        bookmarks = [Bookmark(from_iso(b["time"]), str(b["text"])) for b in doc["bookmarks"]]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise SessionError(f"{origin} is not a valid classwatch session export ({detail})") from exc
+    return SessionData(info, samples, bookmarks)
+
+
+def write_json(data: SessionData, out: str | os.PathLike) -> None:
+    doc = session_to_dict(data)
+    with atomic_output(out) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=1, allow_nan=False)
+            f.write("\n")
+
+
+def read_json(path: str | os.PathLike) -> SessionData:
+    """A session from an exported JSON file (SessionError if it cannot be one)."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as exc:
+        raise SessionError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SessionError(f"{path} is not a classwatch session export (not JSON: {exc})") from exc
+    return session_from_dict(doc, str(path))

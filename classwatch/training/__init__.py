@@ -1,0 +1,12 @@
+"""Training the expression model (optional extra ``train``: TensorFlow/Keras).
+
+Nothing here is imported by the app at run time; the app only loads the
+exported ``.tflite`` file with LiteRT. Modules:
+
+- ``data``: FER2013 + FER+ loading and soft targets.
+- ``augment``: screen-capture-like augmentation built on ``classwatch.preprocess``.
+- ``model``: the Keras network.
+- ``train``: the resumable training loop (CLI).
+- ``calibrate``: temperature scaling.
+- ``export``: ``.tflite`` conversion, verification and the model card (CLI).
+"""

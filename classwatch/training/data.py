@@ -1,0 +1,82 @@
+"""FER2013 (+ FER+ votes) loading and training targets.
+
+The file format is described in ``shared/data/README.md``. Training rows are
+``usage == 0`` and validation rows (PublicTest) ``usage == 1``; accuracy is
+always reported against the original FER2013 ``label``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..types import N_EXPRESSIONS
+
+#: FER+ vote columns -> FER2013 class index (EXPRESSIONS order). Contempt,
+#: unknown and not-a-face (columns 7, 8, 9) have no FER2013 class and are dropped.
+FERPLUS_TO_FER = np.array([6, 3, 5, 4, 0, 1, 2])
+
+TRAIN, VAL = 0, 1
+
+
+@dataclass(frozen=True)
+class Split:
+    """pixels: (N, 48, 48) uint8. label: (N,) int64 FER2013 labels. target: (N, 7) float32 rows sum to 1."""
+
+    pixels: np.ndarray
+    label: np.ndarray
+    target: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+@dataclass(frozen=True)
+class FerData:
+    train: Split
+    val: Split
+
+
+def soft_targets(label: np.ndarray, ferplus: np.ndarray, ferplus_weight: float) -> np.ndarray:
+    """Mix the FER2013 one-hot label with the FER+ vote distribution.
+
+    FER2013 labels are noisy (FER+ majority agrees on only 63% of rows); the
+    crowd votes soften them. We still report accuracy against FER2013 labels,
+    so the one-hot keeps a share (1 - ferplus_weight). Rows without any
+    usable FER+ vote fall back to the one-hot.
+    """
+    label = np.asarray(label, np.int64)
+    onehot = np.eye(N_EXPRESSIONS, dtype=np.float32)[label]
+    votes = np.zeros((len(label), N_EXPRESSIONS), np.float32)
+    votes[:, FERPLUS_TO_FER] = np.asarray(ferplus, np.float32)[:, : len(FERPLUS_TO_FER)]
+    total = votes.sum(axis=1, keepdims=True)
+    has_votes = total[:, 0] > 0
+    dist = np.where(has_votes[:, None], votes / np.maximum(total, 1.0), onehot)
+    return (1.0 - ferplus_weight) * onehot + ferplus_weight * dist
+
+
+def load_fer(path: Path, ferplus_weight: float = 0.5, limit: int | None = None) -> FerData:
+    """Load the train/val splits; ``limit`` keeps the first N rows of each (tiny test runs)."""
+    with np.load(path) as z:
+        pixels, label, ferplus, usage = z["pixels"], z["label"].astype(np.int64), z["ferplus"], z["usage"]
+
+    def split(which: int) -> Split:
+        idx = np.flatnonzero(usage == which)[:limit]
+        return Split(pixels[idx], label[idx], soft_targets(label[idx], ferplus[idx], ferplus_weight))
+
+    return FerData(split(TRAIN), split(VAL))
+
+
+def class_weights(label: np.ndarray, power: float) -> np.ndarray:
+    """(7,) per-class loss weights ``(1 / frequency) ** power``, normalised to mean 1 over samples.
+
+    power = 0 is no reweighting, 1 is full inverse-frequency balancing; a
+    moderate power lifts rare classes (disgust is 1.5% of the data) without
+    trading away much overall accuracy.
+    """
+    counts = np.bincount(label, minlength=N_EXPRESSIONS).astype(np.float64)
+    w = (counts.sum() / np.maximum(counts, 1.0)) ** power
+    w /= (w[label]).mean()
+    return w.astype(np.float32)

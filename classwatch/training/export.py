@@ -1,0 +1,193 @@
+"""Export a training run to ``models/NAME.tflite`` + ``NAME.json`` + ``NAME.md``.
+
+    python -m classwatch.training.export --run training-runs/NAME --out models/NAME [--interim]
+
+Steps: load the run's best weights; fit the softmax temperature on the
+validation split; append ``softmax(logits / T)`` so the file outputs
+calibrated probabilities; convert through a SavedModel (the route that
+freezes the weights and keeps the batch dimension dynamic, so one call
+classifies all faces of a frame); check the ``.tflite`` against Keras on the
+validation images; evaluate and time the ``.tflite`` with LiteRT on one
+thread; write the file, the machine-readable card and the human card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import string
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..metrics import EvalReport, evaluate_probs, expected_calibration_error
+from ..preprocess import to_model_input
+from ..types import EXPRESSIONS
+from .calibrate import fit_temperature, softmax
+from .data import load_fer
+from .train import RunState, TrainConfig, set_threads
+
+MAX_ABS_DIFF = 1e-4  # tflite vs Keras probabilities; float32 kernels differ only in summation order
+CARD_TEMPLATE = Path(__file__).with_name("card_template.md")
+
+
+def _build(run: Path, temperature: float | None = None):
+    """(config, Keras model): logits if temperature is None, else calibrated probabilities."""
+    import keras
+
+    from .model import build_model
+
+    cfg = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    base = build_model(cfg.model)
+    base.load_weights(run / "best.weights.h5")
+    if temperature is None:
+        return cfg, base
+    inputs = keras.Input((cfg.crop.size, cfg.crop.size, 1), name="face")
+    x = keras.layers.Rescaling(1.0 / temperature, name="temperature")(base(inputs))
+    return cfg, keras.Model(inputs, keras.layers.Softmax(name="probabilities")(x))
+
+
+def to_tflite(model) -> bytes:
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model.export(tmp, format="tf_saved_model", verbose=False)
+        return tf.lite.TFLiteConverter.from_saved_model(tmp).convert()
+
+
+def tflite_predict(interpreter, x: np.ndarray, batch: int = 25) -> np.ndarray:
+    """Run a dynamic-batch interpreter over x in chunks of ``batch``."""
+    inp = interpreter.get_input_details()[0]["index"]
+    out = interpreter.get_output_details()[0]["index"]
+    chunks = []
+    for i in range(0, len(x), batch):
+        xb = x[i : i + batch]
+        interpreter.resize_tensor_input(inp, list(xb.shape))
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(inp, xb)
+        interpreter.invoke()
+        chunks.append(interpreter.get_tensor(out).copy())
+    return np.concatenate(chunks)
+
+
+def measure_latency(interpreter, x: np.ndarray, batches: tuple[int, ...] = (1, 25), repeats: int = 50) -> dict[int, float]:
+    """{batch: median milliseconds per face}, on however many threads the interpreter was made with."""
+    inp = interpreter.get_input_details()[0]["index"]
+    per_face = {}
+    for batch in batches:
+        interpreter.resize_tensor_input(inp, [batch, *x.shape[1:]])
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(inp, x[:batch])
+        interpreter.invoke()  # warm-up: XNNPACK packs weights on the first run
+        times = []
+        for _ in range(max(5, repeats // batch)):
+            t0 = time.perf_counter()
+            interpreter.invoke()
+            times.append(time.perf_counter() - t0)
+        per_face[batch] = float(np.median(times)) * 1000.0 / batch
+    return per_face
+
+
+def _table(report: EvalReport) -> str:
+    recall = " | ".join(f"{report.per_class_recall[c]:.3f}" for c in EXPRESSIONS)
+    rows = [f"| true \\ pred | {' | '.join(EXPRESSIONS)} |", "|---" * (len(EXPRESSIONS) + 1) + "|"]
+    rows += [f"| {c} | {' | '.join(str(v) for v in r)} |" for c, r in zip(EXPRESSIONS, report.confusion)]
+    return (
+        f"| {' | '.join(EXPRESSIONS)} |\n" + "|---" * len(EXPRESSIONS) + f"|\n| {recall} |\n\n" + "\n".join(rows)
+    )
+
+
+def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str) -> dict:
+    from ai_edge_litert.interpreter import Interpreter
+
+    cfg, logits_model = _build(run)
+    state = RunState(**json.loads((run / "state.json").read_text()))
+    data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
+    x_val = to_model_input(data.val.pixels, cfg.crop)
+    y_val = data.val.label
+    logits = logits_model.predict(x_val, batch_size=512, verbose=0)
+    temperature = fit_temperature(logits, y_val)
+    ece_before = expected_calibration_error(softmax(logits), y_val)
+
+    _, prob_model = _build(run, temperature)
+    keras_probs = prob_model.predict(x_val, batch_size=512, verbose=0)
+    blob = to_tflite(prob_model)
+    interpreter = Interpreter(model_content=blob, num_threads=1)
+    probs = tflite_predict(interpreter, x_val)
+    max_diff = float(np.abs(probs - keras_probs).max())
+    if max_diff > MAX_ABS_DIFF:
+        raise SystemExit(f"tflite output differs from Keras by {max_diff:.2e} (> {MAX_ABS_DIFF:.0e})")
+    report = evaluate_probs(probs, y_val)
+    latency = measure_latency(interpreter, x_val)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tflite_path = out.with_name(name + ".tflite")
+    tflite_path.write_bytes(blob)
+    card = {
+        "name": name,
+        "version": version,
+        "file": tflite_path.name,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "interim": interim,
+        "classes": list(EXPRESSIONS),
+        "input": {"size": cfg.crop.size, "channels": 1, "layout": "NHWC", "mean": cfg.crop.mean, "std": cfg.crop.std},
+        "crop": {"margin": cfg.crop.margin, "shift_y": cfg.crop.shift_y},
+        "output": "probabilities",
+        "temperature": round(temperature, 4),
+    }
+    out.with_name(name + ".json").write_text(json.dumps(card, indent=2) + "\n")
+    commands = (run / "commands.txt").read_text().strip() if (run / "commands.txt").exists() else "(not recorded)"
+    md = string.Template(CARD_TEMPLATE.read_text()).substitute(
+        name=name,
+        version=version,
+        status="INTERIM: a few epochs of training, a stand-in until the full run is exported. Do not quote its figures."
+        if interim
+        else "Release candidate.",
+        train_commands=commands,
+        export_command=command,
+        run=run.name,
+        epochs_done=state.epochs_done,
+        epochs=cfg.epochs,
+        best_epoch=state.best_epoch + 1,
+        n=report.n,
+        accuracy=f"{report.accuracy:.4f}",
+        ece_before=f"{ece_before:.4f}",
+        ece=f"{report.ece:.4f}",
+        temperature=f"{temperature:.4f}",
+        max_diff=f"{max_diff:.1e}",
+        size_kb=f"{len(blob) / 1024:.0f}",
+        batch1_ms=f"{latency[1]:.3f}",
+        batch25_ms=f"{latency[25]:.3f}",
+        recall_table=_table(report),
+        margin=cfg.crop.margin,
+        shift_y=cfg.crop.shift_y,
+        mean=cfg.crop.mean,
+        std=cfg.crop.std,
+        config=json.dumps(cfg.to_json(), indent=2),
+    )
+    out.with_name(name + ".md").write_text(md)
+    summary = {**card, "eval": report.to_dict(), "ece_uncalibrated": ece_before, "max_abs_diff": max_diff,
+               "latency_ms_per_face": latency, "size_bytes": len(blob)}
+    print(json.dumps({k: v for k, v in summary.items() if k != "eval"} | {"accuracy": report.accuracy, "ece": report.ece}, indent=2))
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, type=Path, help="training-runs/NAME")
+    p.add_argument("--out", required=True, type=Path, help="models/NAME (suffixes are added)")
+    p.add_argument("--version", default="1.0.0")
+    p.add_argument("--interim", action="store_true", help="mark the model as an interim stand-in")
+    p.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    a = p.parse_args(argv)
+    set_threads(a.threads)
+    command = "python -m classwatch.training.export " + " ".join(argv if argv is not None else sys.argv[1:])
+    export(a.run, a.out, a.out.name, a.version, a.interim, command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+"""Resumable training loop.
+
+    python -m classwatch.training.train --data PATH --out training-runs/NAME [--epochs N] [--resume] [--seed S]
+
+Each epoch's augmented images and order come from ``(seed, epoch)`` alone, so
+a resumed run sees exactly what an uninterrupted one would. After every
+epoch the run directory gets a full checkpoint (weights, optimizer state
+incl. the LR-schedule step) under ``ckpt/``, ``state.json`` (the commit
+point: epoch done, best val accuracy, checkpoint name) and a line in
+``log.csv``; the best epoch's weights are kept in ``best.weights.h5``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..preprocess import CropSpec, to_model_input
+from .augment import AugmentConfig, augment_batch
+from .data import FerData, class_weights, load_fer
+from .model import ModelConfig
+
+LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
+KEEP_CHECKPOINTS = 2
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str
+    epochs: int = 24
+    batch_size: int = 128
+    lr: float = 2e-3  # peak learning rate after warm-up
+    warmup_epochs: float = 2.0
+    weight_decay: float = 0.01  # AdamW decoupled decay (scaled by the learning rate)
+    label_smoothing: float = 0.05
+    ferplus_weight: float = 0.5  # share of the FER+ vote distribution in the target
+    class_weight_power: float = 0.3  # 0 = none, 1 = inverse frequency
+    seed: int = 0
+    limit: int | None = None
+    # Normalisation from the FER2013 training pixels (mean 0.507, std 0.254).
+    # margin/shift_y do not change the training images (see augment._geometry);
+    # they are the run-time framing: BlazeFace short-range run on 3,000 FER
+    # training images finds a box ~40 px wide centred 4.5 px below the crop
+    # centre, i.e. median margin 0.10 and shift_y -0.09 (the crop centre sits
+    # above the box centre: FER crops keep the forehead).
+    crop: CropSpec = CropSpec(size=48, margin=0.10, shift_y=-0.09, mean=0.507, std=0.254)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "TrainConfig":
+        def tuples(v):
+            return tuple(tuples(i) for i in v) if isinstance(v, list) else v
+
+        nested = {"crop": CropSpec, "model": ModelConfig, "augment": AugmentConfig}
+        kw = {}
+        for f in fields(cls):
+            if f.name not in d:
+                continue
+            v = d[f.name]
+            kw[f.name] = nested[f.name](**{k: tuples(x) for k, x in v.items()}) if f.name in nested else v
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class RunState:
+    epochs_done: int = 0
+    best_val_acc: float = -1.0
+    best_epoch: int = -1
+    checkpoint: str | None = None  # file name under ckpt/
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    """Atomic: a crash leaves either the old file or the new one."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
+
+
+def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+    """The augmented training images of one epoch and their order; a pure function of (seed, epoch)."""
+    rng = np.random.default_rng([cfg.seed, epoch])
+    order = rng.permutation(len(data.train))
+    images = augment_batch(data.train.pixels[order], cfg.crop, rng, cfg.augment)
+    return to_model_input(images, cfg.crop), order
+
+
+def set_threads(n: int) -> None:
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(n)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def _new_model(cfg: TrainConfig, steps_per_epoch: int):
+    import keras
+
+    from .model import build_model
+
+    keras.utils.set_random_seed(cfg.seed)
+    model = build_model(cfg.model)
+    total = cfg.epochs * steps_per_epoch
+    warmup = int(cfg.warmup_epochs * steps_per_epoch)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=cfg.lr * 0.05,
+        decay_steps=max(1, total - warmup),
+        alpha=0.01,
+        warmup_target=cfg.lr,
+        warmup_steps=warmup,
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=cfg.label_smoothing),
+        metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
+    )
+    return model
+
+
+def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
+    """(cross-entropy, accuracy) on the validation split, against FER2013 labels."""
+    logits = model.predict(to_model_input(data.val.pixels, cfg.crop), batch_size=512, verbose=0)
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    labels = data.val.label
+    return float(-logp[np.arange(len(labels)), labels].mean()), float((logits.argmax(1) == labels).mean())
+
+
+def _truncate_log(path: Path, epochs_done: int) -> None:
+    """Drop log lines of epochs that ran after the last committed checkpoint."""
+    if not path.exists():
+        return
+    with path.open() as f:
+        rows = [r for r in csv.DictReader(f) if int(r["epoch"]) < epochs_done]
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, LOG_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int | None = None) -> RunState:
+    """Train (or continue) the run in ``out``; ``max_epochs_now`` stops early, e.g. to fit a session."""
+    import keras
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ckpt").mkdir(exist_ok=True)
+    state_path, log_path = out / "state.json", out / "log.csv"
+    resuming = resume and state_path.exists()
+    if resuming:  # the stored config wins, except where the data file lives now
+        cfg = replace(TrainConfig.from_json(json.loads((out / "config.json").read_text())), data=cfg.data)
+    data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
+
+    if resuming:
+        state = RunState(**json.loads(state_path.read_text()))
+        model = keras.models.load_model(out / "ckpt" / state.checkpoint)
+        _truncate_log(log_path, state.epochs_done)
+        print(f"resuming {out} after epoch {state.epochs_done} (best val acc {state.best_val_acc:.4f})", flush=True)
+    else:
+        if state_path.exists():
+            raise SystemExit(f"{out} already holds a run; pass --resume or choose another --out")
+        _write_json(out / "config.json", cfg.to_json())
+        state = RunState()
+        model = _new_model(cfg, int(np.ceil(len(data.train) / cfg.batch_size)))
+        _truncate_log(log_path, 0)
+
+    last = cfg.epochs if max_epochs_now is None else min(cfg.epochs, state.epochs_done + max_epochs_now)
+    if state.epochs_done >= last:
+        return state
+    weights = class_weights(data.train.label, cfg.class_weight_power)
+    with ThreadPoolExecutor(1) as pool:
+        # Augment the next epoch on a worker thread while this one trains
+        # (OpenCV and most numpy work release the GIL).
+        pending = pool.submit(_epoch_images, data, cfg, state.epochs_done)
+        for epoch in range(state.epochs_done, last):
+            t0 = time.time()
+            x, order = pending.result()
+            if epoch + 1 < last:
+                pending = pool.submit(_epoch_images, data, cfg, epoch + 1)
+            keras.utils.set_random_seed(cfg.seed * 100_003 + epoch)  # dropout masks
+            hist = model.fit(
+                x, data.train.target[order], sample_weight=weights[data.train.label[order]],
+                batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0,
+            ).history
+            val_loss, val_acc = _validate(model, data, cfg)
+            ckpt = f"epoch_{epoch:03d}.keras"
+            model.save(out / "ckpt" / ckpt)
+            best = val_acc > state.best_val_acc
+            if best:
+                model.save_weights(out / "best.tmp.weights.h5")
+                os.replace(out / "best.tmp.weights.h5", out / "best.weights.h5")
+            state = RunState(
+                epoch + 1,
+                val_acc if best else state.best_val_acc,
+                epoch if best else state.best_epoch,
+                ckpt,
+            )
+            _write_json(state_path, asdict(state))
+            for old in sorted((out / "ckpt").glob("epoch_*.keras"))[:-KEEP_CHECKPOINTS]:
+                old.unlink()
+            lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+            row = dict(zip(LOG_FIELDS, (epoch, hist["loss"][0], hist["acc"][0], val_loss, val_acc, lr, time.time() - t0)))
+            new_log = not log_path.exists() or log_path.stat().st_size == 0
+            with log_path.open("a", newline="") as f:
+                w = csv.DictWriter(f, LOG_FIELDS)
+                if new_log:
+                    w.writeheader()
+                w.writerow({k: (f"{v:.5g}" if isinstance(v, float) else v) for k, v in row.items()})
+            print(
+                f"epoch {epoch + 1}/{cfg.epochs} loss {row['train_loss']:.4f} val_acc {val_acc:.4f}"
+                f" best {state.best_val_acc:.4f}@{state.best_epoch + 1} lr {lr:.2e} {row['seconds']:.0f}s",
+                flush=True,
+            )
+    return state
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, help="fer2013_trainval.npz")
+    p.add_argument("--out", required=True, type=Path, help="run directory (training-runs/NAME)")
+    p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    p.add_argument("--lr", type=float, default=TrainConfig.lr)
+    p.add_argument("--ferplus-weight", type=float, default=TrainConfig.ferplus_weight)
+    p.add_argument("--class-weight-power", type=float, default=TrainConfig.class_weight_power)
+    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--limit", type=int, default=None, help="first N rows of each split (tiny test runs)")
+    p.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint (its stored config wins)")
+    p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
+    p.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    a = p.parse_args(argv)
+    set_threads(a.threads)
+    cfg = TrainConfig(
+        data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
+        class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit,
+    )
+    a.out.mkdir(parents=True, exist_ok=True)
+    with (a.out / "commands.txt").open("a") as f:  # provenance for the model card
+        f.write("python -m classwatch.training.train " + " ".join(argv if argv is not None else sys.argv[1:]) + "\n")
+    train(cfg, a.out, a.resume, a.max_epochs_now)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,505 @@
+"""The dashboard window and its compact always-on-top companion.
+
+Both are views: the controller (``app.py``) owns the state and the ring
+buffer and calls ``render(buffer, now)`` from its display timer; the buttons
+only emit signals. Nothing here knows about threads, capture or the store.
+
+Layout, top to bottom: a header with the "analysing" indicator and the main
+actions; a banner when analysis is paused by a fault (or a first-run hint);
+the mood gauge with how much to trust it, beside the expressions now; the
+timeline; a footer with the session and the privacy line.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .bars import ExpressionBars
+from .gauge import MoodGauge
+from .icons import app_icon
+from .live import LiveBuffer, confidence_word, reading_status
+from .timeline import TimelineWidget
+from ..session.model import format_duration
+
+PRIVACY_LINE = "Aggregate only \u00b7 no images are stored \u00b7 numbers about the class, never about one person"
+
+#: Run states the views know (the controller's ``State`` values plus "idle").
+RUN_TEXT = {
+    "idle": "Not analysing",
+    "starting": "Starting\u2026",
+    "running": "Analysing",
+    "paused": "Paused",
+    "fault": "Paused \u00b7 retrying",
+    "stopped": "Not analysing",
+}
+
+
+def card(parent: QWidget | None = None) -> QFrame:
+    frame = QFrame(parent)
+    frame.setObjectName("card")
+    return frame
+
+
+class StatusPill(QWidget):
+    """A dot and a word: amber and "Analysing" whenever capture runs."""
+
+    def __init__(self, parent: QWidget | None = None, *, compact: bool = False) -> None:
+        super().__init__(parent)
+        self.state = "idle"
+        self.text = RUN_TEXT["idle"]
+        self.compact = compact
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Analysis status")
+
+    def set_state(self, state: str, text: str | None = None) -> None:
+        self.state = state
+        self.text = text or RUN_TEXT.get(state, state)
+        self.setAccessibleDescription(self.text)
+        self.setToolTip(self.text)
+        self.updateGeometry()
+        self.update()
+
+    def _color(self) -> QColor:
+        return QColor({"running": theme.REC, "starting": theme.REC, "fault": theme.WARN}.get(self.state, theme.FAINT))
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        if self.compact:
+            return QSize(18, 18)
+        return QSize(fm.horizontalAdvance(self.text) + 40, max(26, fm.height() + 10))
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = self._color()
+        h = self.height()
+        if not self.compact:
+            bg = QColor(color)
+            bg.setAlpha(40 if self.state in ("running", "starting", "fault") else 25)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(bg)
+            p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), h / 2, h / 2)
+        d = 10 if not self.compact else 12
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        x = 11 if not self.compact else (self.width() - d) / 2
+        p.drawEllipse(int(x), int((h - d) / 2), d, d)
+        if not self.compact:
+            p.setPen(QColor(theme.TEXT))
+            p.setFont(self.font())
+            p.drawText(self.rect().adjusted(28, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text)
+        p.end()
+
+
+class BigNumber(QWidget):
+    """A large number over a small label ("12" / "faces analysed")."""
+
+    def __init__(self, label: str, parent: QWidget | None = None, *, size: float = 22) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.value = QLabel("\u2013")
+        self.value.setFont(theme.font(size, bold=True))
+        self.label = QLabel(label)
+        self.label.setObjectName("muted")
+        self.label.setFont(theme.font(9.5))
+        layout.addWidget(self.value)
+        layout.addWidget(self.label)
+
+    def set(self, text: str, tooltip: str = "") -> None:
+        self.value.setText(text)
+        self.setToolTip(tooltip)
+
+
+class TrustPanel(QWidget):
+    """How much to trust the reading: faces analysed of tiles, cameras off, mean confidence."""
+
+    def __init__(self, parent: QWidget | None = None, *, size: float = 20) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(18)
+        self.faces = BigNumber("faces analysed", size=size)
+        self.tiles = BigNumber("tiles", size=size)
+        self.off = BigNumber("cameras off", size=size)
+        self.confidence = BigNumber("confidence", size=size)
+        for i, w in enumerate((self.faces, self.tiles, self.off, self.confidence)):
+            grid.addWidget(w, 0, i)
+
+    def show_sample(self, sample, *, presence_only: bool = False) -> None:
+        if sample is None:
+            for w in (self.faces, self.tiles, self.off, self.confidence):
+                w.set("\u2013")
+            return
+        video = max(sample.tiles - sample.camera_off, 0)
+        self.faces.set(str(sample.faces), f"{sample.faces} faces analysed in {video} tiles showing video")
+        self.tiles.set(str(sample.tiles), "participant tiles found in the gallery")
+        self.off.set(str(sample.camera_off), "tiles with the camera off")
+        self.confidence.setVisible(not presence_only)
+        if sample.faces:
+            pct = round(100 * sample.confidence)
+            self.confidence.set(f"{pct}%", f"mean certainty of the expression model: {confidence_word(sample.confidence)}")
+            self.confidence.label.setText(f"confidence \u00b7 {confidence_word(sample.confidence)}")
+        else:
+            self.confidence.set("\u2013")
+            self.confidence.label.setText("confidence")
+
+
+class Dashboard(QMainWindow):
+    start_pause_clicked = Signal()
+    stop_clicked = Signal()
+    bookmark_clicked = Signal()
+    compact_clicked = Signal()
+    region_clicked = Signal()
+    sessions_clicked = Signal()
+    settings_clicked = Signal()
+
+    def __init__(self, *, presence_only: bool = False, min_faces: int = 3) -> None:
+        super().__init__()
+        self.setWindowTitle("classwatch")
+        self.setWindowIcon(app_icon())
+        self.setObjectName("dashboard")
+        self.min_faces = min_faces
+        self.presence_only = presence_only
+        self.run_state = "idle"
+        self._rendered_version = -1
+        self._session_started: float | None = None
+        self._session_name = ""
+
+        root = QWidget()
+        self.setCentralWidget(root)
+        outer = QVBoxLayout(root)
+        outer.setContentsMargins(16, 12, 16, 10)
+        outer.setSpacing(10)
+
+        # header
+        header = QHBoxLayout()
+        header.setSpacing(10)
+        name = QLabel("classwatch")
+        name.setFont(theme.font(15, bold=True))
+        header.addWidget(name)
+        self.status = StatusPill()
+        self.status.setFont(theme.font(10.5, bold=True))
+        header.addWidget(self.status)
+        header.addStretch(1)
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primary")
+        self.start_button.setToolTip("Start analysing the video-call gallery (Ctrl+Shift+S)")
+        self.start_button.clicked.connect(self.start_pause_clicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End this session")
+        self.stop_button.clicked.connect(self.stop_clicked)
+        self.bookmark_button = QPushButton("\u2691  Bookmark")
+        self.bookmark_button.setToolTip("Mark this moment, e.g. \u201cnew topic\u201d (Ctrl+B)")
+        self.bookmark_button.clicked.connect(self.bookmark_clicked)
+        self.compact_button = QPushButton("Compact")
+        self.compact_button.setToolTip("A small always-on-top view to keep beside the call (Ctrl+Shift+M)")
+        self.compact_button.clicked.connect(self.compact_clicked)
+        more = QToolButton()
+        more.setText("\u22EF")
+        more.setToolTip("More")
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more.setStyleSheet("QToolButton { border: none; font-size: 18px; padding: 0 6px; } QToolButton::menu-indicator { image: none; }")
+        menu = QMenu(more)
+        self.region_action = menu.addAction("Select capture region\u2026", self.region_clicked.emit)
+        menu.addAction("Past sessions\u2026", self.sessions_clicked.emit)
+        menu.addAction("Settings\u2026", self.settings_clicked.emit)
+        more.setMenu(menu)
+        self.more_menu = menu
+        for w in (self.start_button, self.stop_button, self.bookmark_button, self.compact_button, more):
+            header.addWidget(w)
+        outer.addLayout(header)
+
+        # banners
+        self.banner = QLabel("")
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        outer.addWidget(self.banner)
+        self.hint = QLabel(
+            "<b>Getting started:</b> open your Zoom, Teams or Meet <b>gallery view</b>, press <b>Start</b>, "
+            "then drag a rectangle around the participant tiles. The reading appears within seconds."
+        )
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("muted")
+        outer.addWidget(self.hint)
+
+        # main row: gauge + trust | expressions (or presence numbers)
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        self.mood_card = card()
+        mc = QVBoxLayout(self.mood_card)
+        mc.setContentsMargins(16, 12, 16, 14)
+        title = QLabel("Class mood")
+        title.setFont(theme.font(11, bold=True))
+        mc.addWidget(title)
+        self.gauge = MoodGauge()
+        mc.addWidget(self.gauge, 1)
+        self.trust = TrustPanel()
+        mc.addWidget(self.trust)
+        row.addWidget(self.mood_card, 5)
+
+        self.expr_card = card()
+        ec = QVBoxLayout(self.expr_card)
+        ec.setContentsMargins(16, 12, 16, 14)
+        et = QLabel("Expressions now")
+        et.setFont(theme.font(11, bold=True))
+        ec.addWidget(et)
+        self.bars = ExpressionBars()
+        ec.addWidget(self.bars, 1)
+        note = QLabel("Share of the class, from facial expression only: a hint about the room, not about learning.")
+        note.setObjectName("faint")
+        note.setWordWrap(True)
+        note.setFont(theme.font(9))
+        ec.addWidget(note)
+        row.addWidget(self.expr_card, 4)
+
+        self.presence_card = card()
+        pc = QVBoxLayout(self.presence_card)
+        pc.setContentsMargins(20, 14, 20, 16)
+        pt = QLabel("Presence")
+        pt.setFont(theme.font(11, bold=True))
+        pc.addWidget(pt)
+        pc.addStretch(1)
+        self.presence = TrustPanel(size=34)
+        self.presence.confidence.setVisible(False)
+        pc.addWidget(self.presence)
+        pc.addStretch(1)
+        pnote = QLabel("Presence-only mode: expression analysis is switched off by the admin policy. "
+                       "Only faces, tiles and cameras off are counted.")
+        pnote.setObjectName("muted")
+        pnote.setWordWrap(True)
+        pc.addWidget(pnote)
+        row.addWidget(self.presence_card, 9)
+        outer.addLayout(row, 4)
+
+        # timeline
+        self.timeline_card = card()
+        tc = QVBoxLayout(self.timeline_card)
+        tc.setContentsMargins(10, 10, 10, 8)
+        self.timeline = TimelineWidget(live=True, presence_only=presence_only)
+        tc.addWidget(self.timeline)
+        self.timeline_card.setMinimumHeight(250)
+        outer.addWidget(self.timeline_card, 5)
+
+        # footer
+        footer = QHBoxLayout()
+        footer.setSpacing(14)
+        self.source_label = QLabel("")
+        self.source_label.setObjectName("muted")
+        footer.addWidget(self.source_label)
+        self.session_label = QLabel("")
+        self.session_label.setObjectName("muted")
+        footer.addWidget(self.session_label)
+        footer.addStretch(1)
+        privacy = QLabel(PRIVACY_LINE)
+        privacy.setObjectName("faint")
+        footer.addWidget(privacy)
+        outer.addLayout(footer)
+
+        #: Called with the QCloseEvent instead of closing (the controller hides to the tray).
+        self.on_close = None
+        self.set_presence_only(presence_only)
+        self.set_run_state("idle")
+        self.resize(1080, 800)
+        self.setMinimumSize(760, 640)
+
+    # --- modes and states ------------------------------------------------------------------
+
+    def set_presence_only(self, presence_only: bool) -> None:
+        if presence_only != self.timeline.presence_only:
+            layout = self.timeline_card.layout()
+            old = self.timeline
+            self.timeline = TimelineWidget(live=True, presence_only=presence_only)
+            layout.replaceWidget(old, self.timeline)
+            old.deleteLater()
+            self._rendered_version = -1
+        self.presence_only = presence_only
+        self.mood_card.setVisible(not presence_only)
+        self.expr_card.setVisible(not presence_only)
+        self.presence_card.setVisible(presence_only)
+
+    def set_run_state(self, state: str, message: str = "") -> None:
+        self.run_state = state
+        self.status.set_state(state)
+        running = state in ("running", "starting", "fault")
+        self.start_button.setText("Pause" if running else ("Resume" if state == "paused" else "Start"))
+        self.start_button.setToolTip(
+            "Pause analysing (Ctrl+Shift+S)" if running else "Start analysing the video-call gallery (Ctrl+Shift+S)"
+        )
+        self.stop_button.setEnabled(state not in ("idle", "stopped"))
+        self.bookmark_button.setEnabled(state not in ("idle", "stopped"))
+        if state == "fault":
+            self.show_fault(message)
+        else:
+            self.clear_fault()
+        self.hint.setVisible(state == "idle")
+        if state in ("idle", "stopped") and self._session_started is None:
+            self.gauge.set_idle("Not analysing", "Press Start and select the video-call gallery.")
+        elif state == "starting":
+            self.gauge.set_idle("Starting\u2026", "Loading the models and opening the capture.")
+
+    def show_fault(self, message: str) -> None:
+        self.banner.setText(f"<b>Analysis paused.</b> {message} <br>classwatch retries every few seconds and "
+                            "resumes by itself; everything recorded so far is kept.")
+        self.banner.setVisible(True)
+
+    def clear_fault(self) -> None:
+        self.banner.setVisible(False)
+
+    def set_source_text(self, text: str) -> None:
+        self.source_label.setText(text)
+
+    def set_session(self, name: str | None, started: float | None) -> None:
+        self._session_name = name or ""
+        self._session_started = started
+
+    def session_text(self, now: float) -> str:
+        if not self._session_name:
+            return ""
+        elapsed = format_duration(now - self._session_started) if self._session_started else ""
+        return f"Session \u201c{self._session_name}\u201d \u00b7 {elapsed}"
+
+    # --- rendering (display timer) ---------------------------------------------------------
+
+    def render(self, buffer: LiveBuffer, now: float | None = None, *, running: bool = True) -> None:
+        """Show the newest reading; redraws the plots only when the buffer changed."""
+        now = time.time() if now is None else now
+        self.session_label.setText(self.session_text(now))
+        if buffer.version == self._rendered_version:
+            if running:
+                self.timeline.follow_now(now)
+            return
+        self._rendered_version = buffer.version
+        sample = buffer.latest
+        if self.presence_only:
+            self.presence.show_sample(sample, presence_only=True)
+        else:
+            state, title, detail = reading_status(sample, self.min_faces)
+            if state == "value":
+                self.gauge.set_value(sample.mood_index, buffer.trend(now))
+                self.bars.set_shares(sample.mean_probs)
+            else:
+                if sample is not None or self.run_state not in ("idle", "stopped"):
+                    self.gauge.set_unavailable(title, detail) if sample is not None else self.gauge.set_idle(title, detail)
+                self.bars.set_shares(None, "No class reading" if sample is not None else "No reading yet")
+            self.trust.show_sample(sample)
+        if len(buffer):
+            self.timeline.set_series(buffer.series(), now if running else None)
+        if running:
+            self.timeline.follow_now(now)
+
+    def sizeHint(self) -> QSize:
+        return QSize(1080, 800)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.on_close is not None:
+            self.on_close(event)
+        else:
+            super().closeEvent(event)
+
+
+class CompactWindow(QWidget):
+    """A small always-on-top view: the number, the faces, the status dot, a bookmark button."""
+
+    expand_clicked = Signal()
+    bookmark_clicked = Signal()
+    start_pause_clicked = Signal()
+
+    def __init__(self, *, presence_only: bool = False, min_faces: int = 3) -> None:
+        super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
+        self.setWindowTitle("classwatch")
+        self.setWindowIcon(app_icon())
+        self.presence_only = presence_only
+        self.min_faces = min_faces
+        self._rendered_version = -1
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(10)
+        self.gauge = MoodGauge(compact=True)
+        self.gauge.setFixedSize(120, 84)
+        layout.addWidget(self.gauge)
+        col = QVBoxLayout()
+        col.setSpacing(2)
+        top = QHBoxLayout()
+        self.status = StatusPill(compact=True)
+        top.addWidget(self.status)
+        self.status_text = QLabel(RUN_TEXT["idle"])
+        self.status_text.setFont(theme.font(9.5, bold=True))
+        top.addWidget(self.status_text, 1)
+        col.addLayout(top)
+        self.faces = QLabel("\u2013")
+        self.faces.setFont(theme.font(10))
+        col.addWidget(self.faces)
+        self.detail = QLabel("")
+        self.detail.setObjectName("muted")
+        self.detail.setFont(theme.font(9))
+        self.detail.setWordWrap(True)
+        col.addWidget(self.detail)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.start_pause_clicked)
+        self.bookmark_button = QPushButton("\u2691")
+        self.bookmark_button.setToolTip("Bookmark this moment (Ctrl+B)")
+        self.bookmark_button.clicked.connect(self.bookmark_clicked)
+        expand = QPushButton("\u2922")
+        expand.setToolTip("Back to the full dashboard")
+        expand.clicked.connect(self.expand_clicked)
+        for b in (self.pause_button, self.bookmark_button, expand):
+            b.setStyleSheet("padding: 3px 9px;")
+            buttons.addWidget(b)
+        col.addLayout(buttons)
+        layout.addLayout(col, 1)
+        self.setFixedSize(320, 112)
+        self.set_run_state("idle")
+
+    def set_run_state(self, state: str, message: str = "") -> None:
+        self.status.set_state(state)
+        self.status_text.setText(RUN_TEXT.get(state, state))
+        running = state in ("running", "starting", "fault")
+        self.pause_button.setText("Pause" if running else ("Resume" if state == "paused" else "Start"))
+        self.bookmark_button.setEnabled(state not in ("idle", "stopped"))
+        if state == "fault":
+            self.detail.setText(message)
+            self.setToolTip(message)
+        else:
+            self.detail.setText("")
+            self.setToolTip("")
+
+    def render(self, buffer: LiveBuffer, now: float | None = None) -> None:
+        if buffer.version == self._rendered_version:
+            return
+        self._rendered_version = buffer.version
+        s = buffer.latest
+        if s is None:
+            self.faces.setText("\u2013")
+            self.gauge.set_idle("\u2013")
+            return
+        self.faces.setText(f"{s.faces} faces \u00b7 {s.tiles} tiles \u00b7 {s.camera_off} off")
+        if self.presence_only:
+            self.gauge.set_unavailable(f"{s.faces}", "faces")
+            return
+        state, title, _ = reading_status(s, self.min_faces)
+        if state == "value":
+            self.gauge.set_value(s.mood_index)
+        else:
+            self.gauge.set_unavailable("too few faces" if s.faces < self.min_faces else "\u2013")

@@ -1,0 +1,163 @@
+"""The live numbers behind the dashboard: a ring buffer of samples and the mood trend.
+
+Plain numpy, no Qt: the worker thread never touches it (samples reach the GUI
+thread by signal and are appended there) and the display timer reads it. Only
+aggregate numbers are kept: a MoodSample per reading, nothing per face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..types import N_EXPRESSIONS, MoodSample
+
+#: Trend: least-squares slope of the mood index over this many seconds ...
+TREND_WINDOW_S = 60.0
+#: ... from at least this many readings spanning at least TREND_MIN_SPAN_S.
+TREND_MIN_READINGS = 8
+TREND_MIN_SPAN_S = 15.0
+#: A slope (mood units per minute) smaller than this is "steady".
+TREND_STEADY = 0.05
+
+
+@dataclass(frozen=True)
+class Series:
+    """A chronological view of the buffer (copies; safe to keep).
+
+    wall: (N,) UTC epoch seconds. mood: (N,) mood index, NaN where unavailable.
+    shares: (N, 7) mean probabilities, NaN where unavailable. faces, tiles,
+    camera_off: (N,) counts. confidence: (N,).
+    """
+
+    wall: np.ndarray
+    mood: np.ndarray
+    shares: np.ndarray
+    faces: np.ndarray
+    tiles: np.ndarray
+    camera_off: np.ndarray
+    confidence: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.wall)
+
+    @classmethod
+    def from_samples(cls, samples: list[tuple[float, MoodSample]]) -> "Series":
+        buffer = LiveBuffer(max(len(samples), 1))
+        for wall, sample in samples:
+            buffer.append(sample, wall)
+        return buffer.series()
+
+
+class LiveBuffer:
+    """The last ``capacity`` samples, oldest overwritten first."""
+
+    def __init__(self, capacity: int = 4 * 3600) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be >= 1")
+        self.capacity = capacity
+        self._wall = np.zeros(capacity, np.float64)
+        self._mood = np.full(capacity, np.nan, np.float64)
+        self._shares = np.full((capacity, N_EXPRESSIONS), np.nan, np.float32)
+        self._faces = np.zeros(capacity, np.int32)
+        self._tiles = np.zeros(capacity, np.int32)
+        self._off = np.zeros(capacity, np.int32)
+        self._conf = np.zeros(capacity, np.float32)
+        self._next = 0
+        self._count = 0
+        self.latest: MoodSample | None = None
+        self.latest_wall: float | None = None
+        #: Bumped on every change, so a display timer can skip redraws when nothing is new.
+        self.version = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def clear(self) -> None:
+        self._next = self._count = 0
+        self.latest = self.latest_wall = None
+        self.version += 1
+
+    def append(self, sample: MoodSample, wall: float) -> None:
+        i = self._next
+        self._wall[i] = wall
+        self._mood[i] = np.nan if sample.mood_index is None else sample.mood_index
+        self._shares[i] = np.nan if sample.mean_probs is None else sample.mean_probs
+        self._faces[i] = sample.faces
+        self._tiles[i] = sample.tiles
+        self._off[i] = sample.camera_off
+        self._conf[i] = sample.confidence
+        self._next = (i + 1) % self.capacity
+        self._count = min(self._count + 1, self.capacity)
+        self.latest, self.latest_wall = sample, wall
+        self.version += 1
+
+    def _order(self) -> np.ndarray:
+        if self._count < self.capacity:
+            return np.arange(self._count)
+        return (np.arange(self.capacity) + self._next) % self.capacity
+
+    def series(self) -> Series:
+        order = self._order()
+        return Series(
+            self._wall[order], self._mood[order], self._shares[order],
+            self._faces[order], self._tiles[order], self._off[order], self._conf[order],
+        )
+
+    def trend(self, now: float | None = None) -> float | None:
+        """Slope of the mood index over the last minute, in mood units per minute (None: too little data)."""
+        if not self._count:
+            return None
+        s = self.series()
+        now = s.wall[-1] if now is None else now
+        return mood_trend(s.wall, s.mood, now)
+
+
+def mood_trend(wall: np.ndarray, mood: np.ndarray, now: float, window_s: float = TREND_WINDOW_S) -> float | None:
+    """Least-squares slope of the finite mood readings in ``(now - window_s, now]``, per minute."""
+    keep = (wall > now - window_s) & (wall <= now) & np.isfinite(mood)
+    if keep.sum() < TREND_MIN_READINGS:
+        return None
+    x, y = wall[keep], mood[keep]
+    if x.max() - x.min() < TREND_MIN_SPAN_S:
+        return None
+    x = x - x.mean()
+    slope = float((x * (y - y.mean())).sum() / (x * x).sum())
+    return slope * 60.0
+
+
+def trend_word(slope: float | None) -> str:
+    if slope is None:
+        return ""
+    if slope >= TREND_STEADY:
+        return "rising"
+    if slope <= -TREND_STEADY:
+        return "falling"
+    return "steady"
+
+
+def reading_status(sample: MoodSample | None, min_faces: int, presence_only: bool = False) -> tuple[str, str, str]:
+    """What the gauge shows for a sample: ("value" | "unavailable" | "idle", title, detail)."""
+    if sample is None:
+        return "idle", "Waiting for the first reading", ""
+    if presence_only:
+        return "unavailable", "Presence only", "Expression analysis is turned off by the admin policy."
+    if sample.mood_index is not None:
+        return "value", "", ""
+    if sample.faces < min_faces:
+        faces = "No face" if sample.faces == 0 else ("1 face" if sample.faces == 1 else f"{sample.faces} faces")
+        return (
+            "unavailable",
+            "Too few faces for a class reading",
+            f"{faces} analysed, at least {min_faces} needed: a smaller group would be about individuals.",
+        )
+    return "unavailable", "No reading", ""
+
+
+def confidence_word(confidence: float) -> str:
+    if confidence >= 0.6:
+        return "good"
+    if confidence >= 0.45:
+        return "fair"
+    return "low"

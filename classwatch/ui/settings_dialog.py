@@ -1,0 +1,204 @@
+"""The settings dialog: the teacher's preferences, with the admin's locked ones shown but disabled.
+
+It edits ``classwatch.settings`` through ``classwatch.policy``: the dialog
+sends every unlocked field to ``apply_user_change`` (which records only real
+changes as the teacher's choices) and saves the result. A locked setting is
+disabled, with a lock mark and the admin's reason as its tooltip and in a
+banner at the top; it is never sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .icons import app_icon
+from ..detect import DETECTORS
+from ..errors import ClasswatchError
+from ..policy import EffectiveSettings, apply_user_change
+from ..session.exporting import EXPORT_FORMATS
+from ..settings import RANGES, Settings, save_user_settings
+
+DETECTOR_NAMES = {
+    "dnn": "BlazeFace neural network (recommended)",
+    "haar": "OpenCV Haar cascade (lighter, misses more faces)",
+}
+LOCK = "\U0001F512"
+
+
+class SettingsDialog(QDialog):
+    """``saved(Settings)`` is emitted with the teacher's settings after they were written."""
+
+    saved = Signal(object)
+
+    def __init__(self, effective: EffectiveSettings, parent: QWidget | None = None, *,
+                 save: Callable[[Settings], None] = save_user_settings) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("classwatch settings")
+        self.setWindowIcon(app_icon())
+        self.effective = effective
+        self._save = save
+        self.fields: dict[str, QWidget] = {}
+        self.locks: dict[str, QLabel] = {}
+        s = effective.settings
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(10)
+        notes = []
+        if effective.policy_error:
+            notes.append(f"<b>The admin policy cannot be used.</b> {effective.policy_error}. "
+                         "The safest settings are in force until it is fixed.")
+        elif effective.locked:
+            notes.append(f"{LOCK} Some settings are set by your administrator: {effective.lock_reason or ''}")
+        if effective.settings_warning:
+            notes.append(effective.settings_warning)
+        self.banner = QLabel("<br>".join(notes))
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(bool(notes))
+        layout.addWidget(self.banner)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(9)
+
+        every = QDoubleSpinBox()
+        every.setRange(*RANGES["sample_every_s"])
+        every.setDecimals(1)
+        every.setSingleStep(0.5)
+        every.setSuffix(" s")
+        every.setValue(s.sample_every_s)
+        every.setToolTip("Seconds between two readings (default 1 s). Longer uses less CPU.")
+        self._row(form, "sample_every_s", "Take a reading every", every)
+
+        detector = QComboBox()
+        for name in DETECTORS:
+            detector.addItem(DETECTOR_NAMES.get(name, name), name)
+        detector.setCurrentIndex(max(0, detector.findData(s.detector)))
+        self._row(form, "detector", "Face detector", detector)
+
+        emotions = QCheckBox("Analyse facial expressions (off: presence only)")
+        emotions.setChecked(s.emotions)
+        self._row(form, "emotions", "Expressions", emotions)
+
+        min_faces = QSpinBox()
+        min_faces.setRange(*(int(v) for v in RANGES["min_faces"]))
+        min_faces.setValue(s.min_faces)
+        min_faces.setSuffix(" faces")
+        min_faces.setToolTip("Below this many faces no class reading is shown: it would be about individuals.")
+        self._row(form, "min_faces", "Minimum group size", min_faces)
+
+        smoothing = QDoubleSpinBox()
+        smoothing.setRange(*RANGES["smoothing_s"])
+        smoothing.setDecimals(1)
+        smoothing.setSingleStep(1.0)
+        smoothing.setSuffix(" s")
+        smoothing.setValue(s.smoothing_s)
+        smoothing.setToolTip("Each face's expression is averaged over this window: higher is calmer, slower.")
+        self._row(form, "smoothing_s", "Smoothing window", smoothing)
+
+        login = QCheckBox("Start classwatch when I log in")
+        login.setChecked(s.start_on_login)
+        self._row(form, "start_on_login", "Start on login", login)
+
+        retention = QSpinBox()
+        retention.setRange(*(int(v) for v in RANGES["retention_days"]))
+        retention.setSpecialValueText("keep forever")
+        retention.setSuffix(" days")
+        retention.setValue(s.retention_days)
+        retention.setToolTip("Recorded sessions older than this are deleted when classwatch starts.")
+        self._row(form, "retention_days", "Keep sessions for", retention)
+
+        tracks = QCheckBox("Also store anonymous per-face track numbers")
+        tracks.setChecked(s.keep_tracks)
+        self._row(form, "keep_tracks", "Track details", tracks)
+
+        formats = QWidget()
+        fl = QHBoxLayout(formats)
+        fl.setContentsMargins(0, 0, 0, 0)
+        self.format_boxes: dict[str, QCheckBox] = {}
+        for fmt in EXPORT_FORMATS:
+            box = QCheckBox(fmt.upper())
+            box.setChecked(fmt in s.export_formats)
+            fl.addWidget(box)
+            self.format_boxes[fmt] = box
+        fl.addStretch(1)
+        self._row(form, "export_formats", "Export formats", formats)
+
+        data = QLabel(str(effective.data_path()))
+        data.setObjectName("muted")
+        data.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._row(form, "data_dir", "Data folder", data)
+
+        layout.addLayout(form)
+        self.error = QLabel("")
+        self.error.setStyleSheet(f"color: {theme.WARN};")
+        self.error.setWordWrap(True)
+        self.error.setVisible(False)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+
+    def _row(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> None:
+        self.fields[name] = widget
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(widget, 1)
+        if self.effective.is_locked(name):
+            widget.setEnabled(False)
+            reason = self.effective.lock_reason or "Set by the admin policy"
+            lock = QLabel(f"{LOCK} set by admin")
+            lock.setObjectName("lock")
+            lock.setToolTip(reason)
+            widget.setToolTip(reason)
+            h.addWidget(lock)
+            self.locks[name] = lock
+        form.addRow(label, row)
+
+    def values(self) -> dict[str, object]:
+        """Every editable (unlocked) setting as shown in the dialog."""
+        f = self.fields
+        out: dict[str, object] = {
+            "sample_every_s": round(f["sample_every_s"].value(), 1),
+            "detector": f["detector"].currentData(),
+            "emotions": f["emotions"].isChecked(),
+            "min_faces": f["min_faces"].value(),
+            "smoothing_s": round(f["smoothing_s"].value(), 1),
+            "start_on_login": f["start_on_login"].isChecked(),
+            "retention_days": f["retention_days"].value(),
+            "keep_tracks": f["keep_tracks"].isChecked(),
+            "export_formats": tuple(fmt for fmt, box in self.format_boxes.items() if box.isChecked()),
+        }
+        return {k: v for k, v in out.items() if not self.effective.is_locked(k)}
+
+    def accept(self) -> None:
+        try:
+            user = apply_user_change(self.effective, **self.values())
+            self._save(user)
+        except ClasswatchError as exc:
+            self.error.setText(str(exc))
+            self.error.setVisible(True)
+            return
+        self.saved.emit(user)
+        super().accept()

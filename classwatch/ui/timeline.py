@@ -1,0 +1,287 @@
+"""The timeline: class mood and expression shares against wall-clock time, with bookmarks.
+
+The same widget shows the live class (following "now", scrolling) and a past
+session in the session browser. It never computes anything itself: it is
+handed a ``live.Series`` (ring-buffer view) and draws it, so redraws happen
+on the dashboard's display timer and never on the analysis thread.
+
+Top plot: the mood index (-1 .. +1) as a line with a soft fill towards 0
+(blue above, orange below; gaps where there was no reading). Bottom plot:
+the share of each expression, stacked to 100 %. In presence-only mode the
+top plot shows faces, tiles and cameras off instead, and there is no bottom plot.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPen
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from . import theme
+from .bars import DISPLAY_ORDER
+from .live import Series
+from ..types import EXPRESSIONS
+
+pg.setConfigOptions(antialias=True, background=theme.BG, foreground=theme.MUTED)
+
+#: Visible span choices (seconds); None = everything.
+WINDOWS: tuple[tuple[str, float | None], ...] = (("5 min", 300.0), ("15 min", 900.0), ("1 h", 3600.0), ("All", None))
+
+
+def _legend_html(presence_only: bool) -> str:
+    if presence_only:
+        items = [("faces analysed", theme.ACCENT), ("tiles", theme.MUTED), ("cameras off", theme.WARN)]
+    else:
+        items = [(name, theme.EXPRESSION_HEX[name]) for name in DISPLAY_ORDER]
+    return "&nbsp;&nbsp;".join(f"<span style='color:{c}'>&#9632;</span>&nbsp;{n}" for n, c in items)
+
+
+class TimelineWidget(QWidget):
+    """``set_series`` / ``set_bookmarks`` / ``add_bookmark``; ``follow_now`` scrolls in live mode."""
+
+    follow_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None, *, live: bool = True, presence_only: bool = False) -> None:
+        super().__init__(parent)
+        self.live = live
+        self.presence_only = presence_only
+        self.window_s: float | None = 300.0 if live else None
+        self.following = live
+        self._series: Series | None = None
+        self._bookmarks: list[tuple[float, str]] = []
+        self._bookmark_items: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._setting_range = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(6, 0, 6, 0)
+        self.title = QLabel("Timeline")
+        self.title.setFont(theme.font(11, bold=True))
+        header.addWidget(self.title)
+        header.addStretch(1)
+        self.live_button = QPushButton("\u25CF Back to live")
+        self.live_button.setObjectName("flat")
+        self.live_button.setToolTip("Follow the current time again")
+        self.live_button.clicked.connect(lambda: self.set_following(True))
+        self.live_button.setVisible(False)
+        header.addWidget(self.live_button)
+        self.window_buttons = QButtonGroup(self)
+        self.window_buttons.setExclusive(True)
+        for label, seconds in WINDOWS:
+            b = QPushButton(label)
+            b.setObjectName("flat")
+            b.setCheckable(True)
+            b.setChecked(seconds == self.window_s)
+            b.clicked.connect(lambda _=False, s=seconds: self.set_window(s))
+            self.window_buttons.addButton(b)
+            header.addWidget(b)
+        layout.addLayout(header)
+
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.ci.layout.setSpacing(2)
+        self.canvas.ci.setContentsMargins(2, 2, 10, 2)
+        layout.addWidget(self.canvas, 1)
+
+        self.legend = QLabel(_legend_html(presence_only))
+        self.legend.setObjectName("muted")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(self.legend)
+
+        self._build_plots()
+
+    # --- plots -----------------------------------------------------------------------------
+
+    def _new_plot(self, row: int, axis_items: dict | None = None) -> pg.PlotItem:
+        plot = self.canvas.addPlot(row=row, col=0, axisItems=axis_items or {})
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=True, y=False)
+        plot.showGrid(x=True, y=False, alpha=0.08)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(theme.PANEL_EDGE))
+            axis.setTextPen(pg.mkPen(theme.MUTED))
+            axis.setStyle(tickFont=theme.font(9))
+        plot.getAxis("left").setWidth(46)
+        plot.vb.sigRangeChangedManually.connect(self._user_moved)
+        return plot
+
+    def _build_plots(self) -> None:
+        self.top = self._new_plot(0, {"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.bottom_plot: pg.PlotItem | None = None
+        if self.presence_only:
+            self.title.setText("Presence")
+            self.top.setLabel("left", "")
+            self.faces_curve = self.top.plot(pen=pg.mkPen(theme.ACCENT, width=2), name="faces")
+            self.tiles_curve = self.top.plot(pen=pg.mkPen(theme.MUTED, width=1, style=Qt.PenStyle.DashLine), name="tiles")
+            self.off_curve = self.top.plot(pen=pg.mkPen(theme.WARN, width=1.5), name="cameras off")
+            for c in (self.faces_curve, self.tiles_curve, self.off_curve):
+                c.setClipToView(True)
+                c.setDownsampling(auto=True, method="peak")
+            self.top.setYRange(0, 10, padding=0.05)
+            return
+        self.title.setText("Class mood and expressions")
+        top = self.top
+        top.setYRange(-1, 1, padding=0.04)
+        top.getAxis("left").setTicks([[(-1, "\u22121"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "+1")]])
+        top.getAxis("bottom").setStyle(showValues=False)
+        zero = pg.InfiniteLine(0, angle=0, pen=pg.mkPen(theme.FAINT, width=1, style=Qt.PenStyle.DashLine))
+        top.addItem(zero, ignoreBounds=True)
+        grad = QLinearGradient(0, 1, 0, -1)
+        r, g, b = theme.POSITIVE_RGB
+        grad.setColorAt(0.0, QColor(r, g, b, 120))
+        grad.setColorAt(0.5, QColor(r, g, b, 0))
+        r, g, b = theme.NEGATIVE_RGB
+        grad.setColorAt(0.5, QColor(r, g, b, 0))
+        grad.setColorAt(1.0, QColor(r, g, b, 120))
+        self.mood_fill = top.plot(pen=None, fillLevel=0.0, fillBrush=QBrush(grad), connect="finite")
+        self.mood_curve = top.plot(pen=pg.mkPen(theme.TEXT, width=2), connect="finite")
+        for c in (self.mood_fill, self.mood_curve):
+            c.setClipToView(True)
+            c.setDownsampling(auto=True, method="mean")
+
+        self.bottom_plot = self._new_plot(1, {"bottom": pg.DateAxisItem(orientation="bottom")})
+        bp = self.bottom_plot
+        bp.setXLink(top)
+        bp.setYRange(0, 1, padding=0.02)
+        bp.getAxis("left").setTicks([[(0, "0"), (0.5, "50%"), (1, "100%")]])
+        self.canvas.ci.layout.setRowStretchFactor(0, 3)
+        self.canvas.ci.layout.setRowStretchFactor(1, 2)
+        # Stacked shares: cumulative curves filled down to 0, drawn top band first so lower bands paint over.
+        self.share_curves: dict[str, pg.PlotDataItem] = {}
+        for name in reversed(DISPLAY_ORDER):
+            c = bp.plot(pen=None, fillLevel=0.0, fillBrush=theme.expression_color(name, 200), connect="finite")
+            c.setClipToView(True)
+            c.setDownsampling(auto=True, method="mean")
+            self.share_curves[name] = c
+
+    # --- data ------------------------------------------------------------------------------
+
+    @property
+    def series(self) -> Series | None:
+        return self._series
+
+    def set_series(self, series: Series, now: float | None = None) -> None:
+        """Show these readings (all of them; the visible window is chosen by ``set_window``)."""
+        self._series = series
+        x = series.wall
+        if self.presence_only:
+            self.faces_curve.setData(x, series.faces.astype(float))
+            self.tiles_curve.setData(x, series.tiles.astype(float))
+            self.off_curve.setData(x, series.camera_off.astype(float))
+            top = max(5.0, float(series.tiles.max()) + 1 if len(series) else 5.0)
+            self.top.setYRange(0, top, padding=0.05)
+        else:
+            mood = series.mood
+            self.mood_curve.setData(x, mood)
+            self.mood_fill.setData(x, mood)
+            shares = series.shares.astype(np.float64)  # NaN rows (no reading) leave gaps
+            cum = np.zeros(len(x))
+            stacked = {}
+            for name in DISPLAY_ORDER:
+                cum = cum + shares[:, EXPRESSIONS.index(name)] if len(x) else cum
+                stacked[name] = cum
+            for name, curve in self.share_curves.items():
+                curve.setData(x, stacked[name])
+        self._update_range(now)
+
+    def set_bookmarks(self, bookmarks: list[tuple[float, str]]) -> None:
+        for plot, item in self._bookmark_items:
+            plot.removeItem(item)
+        self._bookmark_items.clear()
+        self._bookmarks = []
+        for wall, text in bookmarks:
+            self.add_bookmark(wall, text)
+
+    def add_bookmark(self, wall: float, text: str) -> None:
+        self._bookmarks.append((wall, text))
+        clock = datetime.fromtimestamp(wall).strftime("%H:%M:%S")
+        pen = pg.mkPen(theme.WARN, width=1.5, style=Qt.PenStyle.DashLine)
+        label = text or "\u2691"
+        line = pg.InfiniteLine(
+            wall, angle=90, pen=pen, movable=False, label=label,
+            labelOpts={"position": 0.93, "color": theme.TEXT, "fill": QColor(40, 46, 54, 220), "anchors": [(0, 0.5), (0, 0.5)]},
+        )
+        line.setToolTip(f"{clock}  {text}" if text else clock)
+        self.top.addItem(line, ignoreBounds=True)
+        self._bookmark_items.append((self.top, line))
+        if self.bottom_plot is not None:
+            line2 = pg.InfiniteLine(wall, angle=90, pen=pen, movable=False)
+            line2.setToolTip(line.toolTip())
+            self.bottom_plot.addItem(line2, ignoreBounds=True)
+            self._bookmark_items.append((self.bottom_plot, line2))
+
+    @property
+    def bookmarks(self) -> list[tuple[float, str]]:
+        return list(self._bookmarks)
+
+    # --- the visible span ------------------------------------------------------------------
+
+    def set_window(self, seconds: float | None) -> None:
+        self.window_s = seconds
+        for b in self.window_buttons.buttons():
+            b.setChecked(b.text() == next(lbl for lbl, s in WINDOWS if s == seconds))
+        if self.live:
+            self.set_following(True)
+        else:
+            self._update_range(None)
+
+    def set_following(self, follow: bool) -> None:
+        if follow == self.following and not follow:
+            return
+        self.following = follow
+        self.live_button.setVisible(self.live and not follow)
+        if follow:
+            self._update_range(None)
+        self.follow_changed.emit(follow)
+
+    def x_range(self) -> tuple[float, float]:
+        lo, hi = self.top.vb.viewRange()[0]
+        return float(lo), float(hi)
+
+    def follow_now(self, now: float | None = None) -> None:
+        """Scroll so ``now`` is at the right edge (live mode, while following)."""
+        if self.live and self.following:
+            self._update_range(now)
+
+    def _update_range(self, now: float | None) -> None:
+        s = self._series
+        has = s is not None and len(s) > 0
+        if self.live:
+            if not self.following:
+                return
+            now = now if now is not None else (float(s.wall[-1]) if has else time.time())
+            if self.window_s is None:
+                lo = float(s.wall[0]) if has else now - 300
+                span = max(now - lo, 60.0)
+                lo = now - span
+            else:
+                span = self.window_s
+                lo = now - span
+            hi = now + span * 0.02
+        else:
+            if not has:
+                return
+            lo, hi = float(s.wall[0]), float(s.wall[-1])
+            if self.window_s is not None:
+                hi = min(hi, lo + self.window_s)
+            pad = max((hi - lo) * 0.01, 1.0)
+            lo, hi = lo - pad, hi + pad
+        self._setting_range = True
+        try:
+            self.top.setXRange(lo, hi, padding=0)
+        finally:
+            self._setting_range = False
+
+    def _user_moved(self, *args) -> None:
+        if self.live and not self._setting_range and self.following:
+            self.set_following(False)

@@ -1,0 +1,312 @@
+"""Summaries, CSV and JSON exports (with import), the CLI commands, and bad output paths."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classwatch.errors import SessionError
+from classwatch.session import SessionStatus, SessionStore, summarize
+from classwatch.session import exporting
+from classwatch.session.commands import register
+from classwatch.session.exporting import CSV_COLUMNS, read_json, session_to_dict, write_csv, write_json
+from classwatch.types import EXPRESSIONS, Tracks
+from session_samples import T0, assert_same_session, build, record
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "sessions.sqlite"
+
+
+@pytest.fixture
+def berlin():
+    """Local time Europe/Berlin (UTC+01:00 in March), so offsets in the files are known."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset is POSIX only")
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def _steps(i: int) -> float | None:
+    """-0.3 for the first 100 s, +0.4 for the next 100 s, then 0.1; no reading at 150-159 s."""
+    if 150 <= i < 160:
+        return None
+    return -0.3 if i < 100 else 0.4 if i < 200 else 0.1
+
+
+# --- summary --------------------------------------------------------------------
+
+
+def test_summary_segments_between_bookmarks() -> None:
+    data = build(seconds=300, bookmarks={99: "Quiz", 199: "Recap"}, mood=_steps)
+    s = summarize(data)
+    assert (s.duration_s, s.samples, s.readings) == (300, 300, 290)
+    assert s.segment_kind == "bookmarks"
+    assert [seg.label for seg in s.segments] == ["Start", "Quiz", "Recap"]
+    assert [seg.start - T0 for seg in s.segments] == [0, 99.5, 199.5]
+    assert s.lowest.label == "Start" and s.lowest.mood_index == pytest.approx(-0.3)
+    assert s.highest.label == "Quiz" and s.highest.mood_index == pytest.approx(0.4)
+    assert s.highest.readings == 90  # 100 samples less the 10 without a reading
+    assert s.mean_faces == pytest.approx((290 * 6 + 10 * 2) / 300)
+    assert sum(s.expression_share.values()) == pytest.approx(1.0)
+    assert s.mean_mood_index == pytest.approx((100 * -0.3 + 90 * 0.4 + 100 * 0.1) / 290)
+
+
+def test_summary_fixed_windows_without_bookmarks() -> None:
+    s = summarize(build(seconds=300, mood=_steps), window_s=60)
+    assert s.segment_kind == "windows" and s.window_s == 60
+    assert [round(seg.start - T0) for seg in s.segments] == [0, 60, 120, 180, 240]
+    assert s.lowest.start == T0 and s.highest.start == T0 + 120
+    # Automatic choice: about eight windows, from a list of round lengths.
+    assert summarize(build(seconds=3600)).window_s == 600
+    timeline = summarize(build(seconds=300, mood=_steps)).timeline
+    assert timeline[0][1] == pytest.approx(-0.3) and timeline[-1][1] == pytest.approx(0.1)
+
+
+def test_summary_without_readings_names_no_extremes() -> None:
+    s = summarize(build(seconds=60, mood=lambda i: None))
+    assert (s.readings, s.mean_mood_index, s.expression_share, s.lowest, s.highest) == (0, None, None, None, None)
+    assert summarize(build(seconds=0)).samples == 0
+
+
+# --- CSV --------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_has_one_row_per_sample_and_per_bookmark(tmp_path: Path, berlin) -> None:
+    data = build(seconds=200, bookmarks={9: "Quiz", 120: "=HYPERLINK(\"http://x\")"}, mood=_steps)
+    out = tmp_path / "maths.csv"
+    write_csv(data, out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read UTF-8 right
+    rows = _read_csv(out)
+    assert tuple(rows[0]) == CSV_COLUMNS
+    samples = [r for r in rows if r["kind"] == "sample"]
+    bookmarks = [r for r in rows if r["kind"] == "bookmark"]
+    assert len(samples) == 200 and len(bookmarks) == 2
+
+    first = samples[0]
+    assert first["time"] == "2025-03-04T10:00:00.250+01:00"
+    assert datetime.fromisoformat(first["time"]).timestamp() == data.samples[0].wall_time
+    assert (first["t"], first["tiles"], first["faces"], first["cameras_off"]) == ("0.000", "8", "6", "1")
+    assert float(first["mood_index"]) == -0.3
+    sample = data.samples[0].sample
+    for name, p in zip(EXPRESSIONS, sample.mean_probs):
+        assert float(first[f"share_{name}"]) == pytest.approx(float(p), abs=5e-5)
+    assert float(first["confidence"]) == pytest.approx(sample.confidence)
+    assert float(first["coverage"]) == pytest.approx(sample.coverage, abs=5e-5)
+
+    gap = samples[150]
+    assert gap["mood_index"] == "" and all(gap[f"share_{n}"] == "" for n in EXPRESSIONS)
+    assert gap["faces"] == "2"
+
+    # In time order, the bookmark right after the sample of its second; formulas defused.
+    quiz_at = rows.index(bookmarks[0])
+    assert rows[quiz_at - 1]["t"] == "9.000" and rows[quiz_at + 1]["t"] == "10.000"
+    assert bookmarks[0]["bookmark"] == "Quiz" and bookmarks[0]["time"] == "2025-03-04T10:00:09.500+01:00"
+    assert bookmarks[1]["bookmark"].startswith("'=")
+
+
+# --- JSON ---------------------------------------------------------------------------
+
+
+def test_json_export_follows_the_documented_schema(tmp_path: Path, berlin) -> None:
+    data = build(seconds=20, bookmarks={3: "Quiz"}, mood=lambda i: None if i == 5 else 0.25)
+    out = tmp_path / "maths.json"
+    write_json(data, out)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert (doc["format"], doc["version"], doc["expressions"]) == ("classwatch-session", 1, list(EXPRESSIONS))
+    assert doc["session"] == {
+        "name": "maths",
+        "started_at": "2025-03-04T10:00:00.000+01:00",
+        "ended_at": "2025-03-04T10:00:20.000+01:00",
+        "status": "ended",
+        "source": "screen region 0,0 1920x1080",
+        "detector": "blazeface-short",
+        "model": {"name": "fer-mini", "version": "1.2.0"},
+        "settings": {"min_faces": 3, "every_s": 1.0},
+        "app_version": "0.1.0",
+        "keeps_tracks": False,
+        "sample_count": 20,
+    }
+    assert doc["bookmarks"] == [{"time": "2025-03-04T10:00:03.500+01:00", "text": "Quiz"}]
+    sample = doc["samples"][0]
+    assert set(sample) == {"time", "t", "tiles", "faces", "camera_off", "available", "mood_index",
+                           "distribution", "label_counts", "confidence", "coverage"}
+    assert sample["mood_index"] == 0.25 and sample["available"] is True
+    assert sample["distribution"]["happy"] == 0.3  # float32 written as its shortest decimal
+    assert sum(sample["label_counts"].values()) == 6
+    gap = doc["samples"][5]
+    assert (gap["available"], gap["mood_index"], gap["distribution"]) == (False, None, None)
+
+
+def test_json_round_trips_through_import(tmp_path: Path, db: Path) -> None:
+    with SessionStore(db) as store:
+        original = record(store, build(seconds=150, bookmarks={30: "Quiz", 90: "Pause"}))
+    out = tmp_path / "maths.json"
+    write_json(original, out)
+    with SessionStore(tmp_path / "other.sqlite") as other:
+        info = other.import_session(read_json(out))
+        assert info == original.info
+        assert_same_session(original, other.load("maths"))
+        with pytest.raises(SessionError, match="already exists"):
+            other.import_session(read_json(out))
+        other.import_session(read_json(out), name="maths (copy)")
+        assert [i.name for i in other.list_sessions()] == ["maths", "maths (copy)"]
+
+
+def test_json_round_trip_keeps_per_track_numbers_and_an_unexpected_end(tmp_path: Path, db: Path) -> None:
+    probs = np.array([[0.1, 0.0, 0.0, 0.7, 0.1, 0.0, 0.1], [np.nan] * 7], np.float32)
+    with SessionStore(db) as store:
+        writer = store.start_session("research", started_at=T0, keep_tracks=True)
+        writer.append(build(seconds=1).samples[0].sample, T0 + 1, Tracks(np.array([3, 4]), probs))
+        writer._lock.release()  # the writer dies without closing
+        writer._conn.close()
+        original = store.load("research")
+    assert original.info.status is SessionStatus.ENDED_UNEXPECTEDLY
+    doc = session_to_dict(original)
+    assert doc["samples"][0]["tracks"][1] == {"id": 4, "probs": None}
+    out = tmp_path / "research.json"
+    write_json(original, out)
+    with SessionStore(tmp_path / "other.sqlite") as other:
+        other.import_session(read_json(out))
+        assert_same_session(original, other.load("research"))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json {", "not JSON"),
+        ('{"format": "something-else"}', "not a classwatch session export"),
+        ('{"format": "classwatch-session", "version": 99}', "newer classwatch"),
+        ('{"format": "classwatch-session", "version": 1, "expressions": []}', "unexpected expression classes"),
+    ],
+)
+def test_importing_a_bad_file_gives_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SessionError, match=message):
+        read_json(path)
+    with pytest.raises(SessionError, match="cannot read"):
+        read_json(tmp_path / "missing.json")
+
+
+def test_importing_a_truncated_export_gives_one_clear_error(tmp_path: Path) -> None:
+    doc = session_to_dict(build(seconds=3))
+    del doc["samples"][1]["faces"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SessionError, match="not a valid classwatch session export \\(missing field 'faces'\\)"):
+        read_json(path)
+
+
+# --- output paths -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_json])
+def test_unwritable_output_paths_give_one_clear_error(tmp_path: Path, writer) -> None:
+    data = build(seconds=3)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for bad, message in (
+        (tmp_path / "no such folder" / "out", "does not exist"),
+        (tmp_path, "is a folder"),
+        (blocker / "out", "does not exist"),
+    ):
+        with pytest.raises(SessionError, match=message):
+            writer(data, bad)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_failed_export_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out.json"
+    out.write_text("previous export")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exporting.json, "dump", disk_full)
+    with pytest.raises(SessionError, match="No space left on device"):
+        write_json(build(seconds=3), out)
+    assert out.read_text() == "previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+# --- the CLI commands ---------------------------------------------------------------
+
+
+def _run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="classwatch")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_list_show_export_import_delete(tmp_path: Path, db: Path, capsys) -> None:
+    with SessionStore(db) as store:
+        record(store, build("maths", seconds=300, bookmarks={99: "Quiz", 199: "Recap"}, mood=_steps))
+        record(store, build("physics", start=T0 + 86400, seconds=30))
+    capsys.readouterr()
+
+    assert _run("sessions", "list", "--db", str(db)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "STARTED", "DURATION", "SAMPLES", "STATUS"]
+    assert lines[1].split()[0] == "maths" and lines[1].split()[-2:] == ["300", "ended"]
+
+    _run("sessions", "list", "--json", "--db", str(db))
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in listed["sessions"]] == ["maths", "physics"]
+
+    _run("sessions", "show", "maths", "--db", str(db))
+    shown = capsys.readouterr().out
+    assert "5 min" in shown and "Quiz" in shown and "<- lowest" in shown and "<- highest" in shown
+
+    _run("sessions", "show", "maths", "--json", "--db", str(db))
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["highest"]["label"] == "Quiz" and len(doc["bookmarks"]) == 2
+
+    for fmt in ("csv", "json"):
+        out = tmp_path / f"maths.{fmt}"
+        assert _run("export", "maths", "--format", fmt, "--out", str(out), "--db", str(db)) == 0
+        assert out.stat().st_size > 0
+
+    _run("sessions", "delete", "maths", "--db", str(db))
+    assert "Deleted session maths (300 samples)" in capsys.readouterr().out
+    _run("sessions", "import", str(tmp_path / "maths.json"), "--db", str(db))
+    with SessionStore(db) as store:
+        assert [i.name for i in store.list_sessions()] == ["maths", "physics"]
+
+
+def test_cli_bad_input_is_a_session_error(tmp_path: Path, db: Path, capsys) -> None:
+    _run("sessions", "list", "--db", str(db))
+    assert "No sessions" in capsys.readouterr().out
+    assert not db.exists()  # listing never creates a database
+    with pytest.raises(SessionError, match="no session database"):
+        _run("sessions", "show", "maths", "--db", str(db))
+    with SessionStore(db) as store:
+        record(store, build(seconds=3))
+    with pytest.raises(SessionError, match="classwatch sessions list"):
+        _run("export", "nope", "--format", "csv", "--out", str(tmp_path / "x.csv"), "--db", str(db))
+    with pytest.raises(SessionError, match="does not exist"):
+        _run("export", "maths", "--format", "json", "--out", str(tmp_path / "missing" / "x.json"), "--db", str(db))
+    with pytest.raises(SystemExit):  # argparse: an unknown format is a usage error
+        _run("export", "maths", "--format", "xlsx", "--out", "x", "--db", str(db))

@@ -1,0 +1,162 @@
+"""The training pipeline: data, augmentation, a tiny resumable run, export round-trip.
+
+Skips when the FER2013 file (shared/data beside the repo) is absent; the
+TensorFlow tests skip when the optional ``train`` extra is not installed.
+"""
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classwatch.preprocess import CropSpec, crop_faces
+from classwatch.training import augment as augment_mod
+from classwatch.training.augment import AugmentConfig, augment_batch, identity_box
+from classwatch.training.data import class_weights, load_fer, soft_targets
+from classwatch.types import EXPRESSIONS
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fer2013" / "fer2013_trainval.npz"
+pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"{DATA} not present")
+SPEC = CropSpec(margin=0.1, shift_y=-0.09, mean=0.507, std=0.254)
+
+
+@pytest.fixture(scope="module")
+def fer():
+    return load_fer(DATA, ferplus_weight=0.5)
+
+
+def test_load_splits(fer):
+    assert len(fer.train) == 28_499 and len(fer.val) == 3_572
+    assert fer.train.pixels.shape == (28_499, 48, 48) and fer.train.pixels.dtype == np.uint8
+    assert fer.train.target.shape == (28_499, 7)
+    np.testing.assert_allclose(fer.train.target.sum(axis=1), 1.0, atol=1e-5)
+    assert set(np.unique(fer.val.label)) <= set(range(7))
+
+
+def test_soft_targets_mapping():
+    # FER+ order: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
+    votes = np.array([[6, 2, 0, 0, 0, 0, 0, 1, 1, 0], [0] * 10], np.uint8)
+    t = soft_targets(np.array([6, 4]), votes, ferplus_weight=0.5)
+    np.testing.assert_allclose(t.sum(axis=1), 1.0)
+    # row 0: half one-hot neutral + half (6 neutral, 2 happy) / 8; contempt/unknown dropped
+    assert t[0, EXPRESSIONS.index("neutral")] == pytest.approx(0.5 + 0.5 * 6 / 8)
+    assert t[0, EXPRESSIONS.index("happy")] == pytest.approx(0.5 * 2 / 8)
+    # row 1: no votes -> one-hot of the FER2013 label
+    assert t[1, EXPRESSIONS.index("sad")] == pytest.approx(1.0)
+
+
+def test_class_weights_lift_rare_classes(fer):
+    w = class_weights(fer.train.label, 0.5)
+    assert w[EXPRESSIONS.index("disgust")] > 2 * w[EXPRESSIONS.index("happy")]
+    assert w[fer.train.label].mean() == pytest.approx(1.0)
+    np.testing.assert_allclose(class_weights(fer.train.label, 0.0), 1.0)
+
+
+def test_identity_box_reproduces_the_image(fer):
+    img = fer.train.pixels[0]
+    np.testing.assert_array_equal(crop_faces(img, identity_box(SPEC)[None], SPEC)[0], img)
+
+
+def test_augment_shapes_determinism_and_crop_faces(fer, monkeypatch):
+    images = fer.train.pixels[:64]
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return crop_faces(*args, **kwargs)
+
+    monkeypatch.setattr(augment_mod, "crop_faces", spy)
+    a = augment_batch(images, SPEC, np.random.default_rng(7))
+    b = augment_batch(images, SPEC, np.random.default_rng(7))
+    c = augment_batch(images, SPEC, np.random.default_rng(8))
+    assert a.shape == images.shape and a.dtype == np.uint8
+    assert len(calls) == 3 * 64  # every image of every call went through crop_faces
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert not np.array_equal(a, images)
+
+
+def test_augment_off_is_identity(fer):
+    off = AugmentConfig(scale=0, shift=0, rotate=0, flip=0, photometric=0, low_res=0, blur=0, jpeg=0, erase=0)
+    images = fer.train.pixels[:16]
+    np.testing.assert_array_equal(augment_batch(images, SPEC, np.random.default_rng(0), off), images)
+
+
+# --- TensorFlow: tiny training run, resume, export ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_cfg():
+    pytest.importorskip("tensorflow")
+    from classwatch.training.model import ModelConfig
+    from classwatch.training.train import TrainConfig
+
+    small = ModelConfig(stages=((8, 1, False), (16, 1, False), (32, 1, True)))
+    return TrainConfig(data=str(DATA), epochs=2, batch_size=64, limit=128, seed=3, model=small)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_cfg, tmp_path_factory):
+    from classwatch.training.train import train
+
+    out = tmp_path_factory.mktemp("runs") / "full"
+    train(tiny_cfg, out)
+    return out
+
+
+def _log(run):
+    with (run / "log.csv").open() as f:
+        return list(csv.DictReader(f))
+
+
+def test_training_writes_checkpoints_and_log(tiny_run):
+    state = json.loads((tiny_run / "state.json").read_text())
+    assert state["epochs_done"] == 2 and (tiny_run / "ckpt" / state["checkpoint"]).exists()
+    assert (tiny_run / "best.weights.h5").exists()
+    assert [r["epoch"] for r in _log(tiny_run)] == ["0", "1"]
+
+
+def test_resume_continues_where_it_stopped(tiny_cfg, tiny_run, tmp_path):
+    from classwatch.training.train import train
+
+    out = tmp_path / "split"
+    assert train(tiny_cfg, out, max_epochs_now=1).epochs_done == 1
+    state = train(replace(tiny_cfg, epochs=99), out, resume=True)  # the stored config wins
+    assert state.epochs_done == 2
+    assert [r["epoch"] for r in _log(out)] == ["0", "1"]
+    # Same seed, same data order and augmentation: the interrupted run ends near the uninterrupted one.
+    full, split = _log(tiny_run)[-1], _log(out)[-1]
+    assert float(split["train_loss"]) == pytest.approx(float(full["train_loss"]), rel=0.05)
+
+
+def test_refuses_to_overwrite_a_run(tiny_cfg, tiny_run):
+    from classwatch.training.train import train
+
+    with pytest.raises(SystemExit):
+        train(tiny_cfg, tiny_run)
+
+
+def test_export_round_trip(tiny_run, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from classwatch.preprocess import to_model_input
+    from classwatch.training.export import _build, export, tflite_predict
+
+    summary = export(tiny_run, tmp_path / "m", "m", "0.0.1", interim=True, command="test")
+    card = json.loads((tmp_path / "m.json").read_text())
+    assert set(card) == {"name", "version", "file", "sha256", "interim", "classes", "input", "crop", "output", "temperature"}
+    assert card["file"] == "m.tflite" and card["classes"] == list(EXPRESSIONS) and card["interim"] is True
+    assert card["crop"] == {"margin": 0.1, "shift_y": -0.09} and card["output"] == "probabilities"
+    assert summary["max_abs_diff"] < 1e-4
+    assert (tmp_path / "m.md").read_text().count("INTERIM") >= 1
+
+    cfg, keras_model = _build(tiny_run, card["temperature"])
+    x = to_model_input(load_fer(DATA, limit=25).val.pixels, cfg.crop)
+    interpreter = Interpreter(model_path=str(tmp_path / "m.tflite"), num_threads=1)
+    probs = tflite_predict(interpreter, x, batch=25)  # one call, dynamic batch of 25
+    assert probs.shape == (25, 7)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(probs, keras_model.predict(x, verbose=0), atol=1e-4)

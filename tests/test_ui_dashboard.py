@@ -1,0 +1,230 @@
+"""Dashboard parts: the colour scale, the gauge's states, the ring buffer and trend, the timeline and bookmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from test_ui_fakes import mood_sample  # noqa: E402
+
+from classwatch.types import EXPRESSIONS  # noqa: E402
+from classwatch.ui import theme  # noqa: E402
+from classwatch.ui.live import LiveBuffer, mood_trend, reading_status, trend_word  # noqa: E402
+
+T0 = 1_741_078_800.0
+
+
+def test_mood_colour_scale_is_orange_grey_blue_and_clamped():
+    assert theme.mood_rgb(-1) == theme.NEGATIVE_RGB
+    assert theme.mood_rgb(0) == theme.NEUTRAL_RGB
+    assert theme.mood_rgb(1) == theme.POSITIVE_RGB
+    assert theme.mood_rgb(5) == theme.POSITIVE_RGB and theme.mood_rgb(None) == theme.NEUTRAL_RGB
+    half = theme.mood_rgb(0.5)
+    assert all(min(a, b) <= h <= max(a, b) for a, b, h in zip(theme.NEUTRAL_RGB, theme.POSITIVE_RGB, half))
+    # Colour-blind safe: the ends differ in blue-yellow (not only red-green).
+    assert theme.POSITIVE_RGB[2] - theme.NEGATIVE_RGB[2] > 100
+
+
+def test_signed_numbers_use_a_real_minus_and_no_signed_zero():
+    assert theme.signed(0.234) == "+0.23"
+    assert theme.signed(-0.5) == "\u22120.50"
+    assert theme.signed(-0.001) == "0.00"
+    assert theme.signed(None) == "\u2013"
+
+
+def test_gauge_states(qtbot):
+    from classwatch.ui.gauge import MoodGauge, value_angle
+
+    g = MoodGauge()
+    qtbot.addWidget(g)
+    g.resize(320, 240)
+    assert g.state == "idle"
+    g.set_value(0.42, trend=0.2)
+    assert (g.state, g.value, g.text) == ("value", 0.42, "+0.42")
+    assert "clearly positive" in g.accessibleDescription()
+    g.grab()  # paints without error
+    g.set_value(7.0)
+    assert g.value == 1.0
+    g.set_unavailable("Too few faces for a class reading", "2 faces analysed")
+    assert (g.state, g.value, g.text) == ("unavailable", None, "Too few faces for a class reading")
+    g.grab()
+    assert value_angle(0) == pytest.approx(90) and value_angle(-1) > 180 and value_angle(1) < 0
+
+
+def test_reading_status_says_why_there_is_no_number():
+    assert reading_status(None, 3)[0] == "idle"
+    assert reading_status(mood_sample(0, 0.2), 3) == ("value", "", "")
+    state, title, detail = reading_status(mood_sample(0, None, faces=2), 3)
+    assert state == "unavailable" and "Too few faces" in title and "2 faces" in detail and "3" in detail
+    assert reading_status(mood_sample(0, 0.2), 3, presence_only=True)[1] == "Presence only"
+
+
+def test_ring_buffer_wraps_and_keeps_time_order():
+    buf = LiveBuffer(capacity=5)
+    for i in range(8):
+        buf.append(mood_sample(i, None if i == 6 else i / 10), T0 + i)
+    s = buf.series()
+    assert len(buf) == 5 and list(s.wall) == [T0 + i for i in range(3, 8)]
+    assert np.isnan(s.mood[3]) and s.mood[-1] == pytest.approx(0.7)
+    assert np.isnan(s.shares[3]).all() and s.shares[-1].sum() == pytest.approx(1.0)
+    assert buf.latest.t == 7 and buf.latest_wall == T0 + 7
+    v = buf.version
+    buf.clear()
+    assert len(buf) == 0 and buf.version > v and buf.latest is None
+
+
+def test_trend_is_the_slope_per_minute_over_the_last_minute():
+    wall = T0 + np.arange(60.0)
+    rising = 0.1 + wall * 0 + np.arange(60) / 60 * 0.3  # +0.3 per minute
+    assert mood_trend(wall, rising, wall[-1]) == pytest.approx(0.3, abs=0.01)
+    assert trend_word(0.3) == "rising" and trend_word(-0.3) == "falling" and trend_word(0.01) == "steady"
+    assert mood_trend(wall[:5], rising[:5], wall[4]) is None  # too few readings
+    gaps = rising.copy()
+    gaps[::2] = np.nan
+    assert mood_trend(wall, gaps, wall[-1]) == pytest.approx(0.3, abs=0.02)
+
+
+def test_expression_bars(qtbot):
+    from classwatch.ui.bars import ExpressionBars
+
+    bars = ExpressionBars()
+    qtbot.addWidget(bars)
+    shares = np.array([0.05, 0.0, 0.05, 0.5, 0.1, 0.1, 0.2], np.float32)
+    bars.set_shares(shares)
+    assert bars.share("happy") == pytest.approx(0.5)
+    assert "happy 50 %" in bars.accessibleDescription()
+    bars.resize(300, 220)
+    bars.grab()
+    bars.set_shares(None, "No class reading")
+    assert bars.shares is None and bars.placeholder == "No class reading"
+    bars.grab()
+
+
+def test_timeline_updates_follow_now_and_draws_bookmarks(qtbot):
+    from classwatch.ui.timeline import TimelineWidget
+
+    tl = TimelineWidget(live=True)
+    qtbot.addWidget(tl)
+    tl.resize(800, 300)
+    buf = LiveBuffer()
+    for i in range(120):
+        buf.append(mood_sample(i, None if i in (50, 51) else 0.2), T0 + i)
+    tl.set_series(buf.series(), now=T0 + 119)
+    x, y = tl.mood_curve.getData()
+    assert len(x) == 120 and np.isnan(y[50]) and y[0] == pytest.approx(0.2)
+    # Stacked shares: the top band reaches 100 %.
+    _, top = tl.share_curves["disgust"].getData()
+    assert np.nanmax(top) == pytest.approx(1.0, abs=1e-5)
+    lo, hi = tl.x_range()
+    assert lo == pytest.approx(T0 + 119 - 300, abs=1) and hi >= T0 + 119
+
+    tl.add_bookmark(T0 + 60, "New topic")
+    tl.add_bookmark(T0 + 90, "")
+    assert tl.bookmarks == [(T0 + 60, "New topic"), (T0 + 90, "")]
+    lines = [item for _, item in tl._bookmark_items]
+    assert len(lines) == 4  # on both plots
+    assert lines[0].value() == T0 + 60 and "New topic" in lines[0].toolTip()
+
+    # More data scrolls the view while following ...
+    for i in range(120, 200):
+        buf.append(mood_sample(i, -0.4), T0 + i)
+    tl.set_series(buf.series(), now=T0 + 199)
+    assert tl.x_range()[1] >= T0 + 199
+    # ... but not after the teacher panned back (until "Back to live").
+    tl.set_following(False)
+    before = tl.x_range()
+    tl.follow_now(T0 + 400)
+    assert tl.x_range() == before
+    tl.set_following(True)
+    tl.follow_now(T0 + 400)
+    assert tl.x_range()[1] >= T0 + 400
+
+    tl.set_bookmarks([(T0 + 10, "only")])
+    assert tl.bookmarks == [(T0 + 10, "only")] and len(tl._bookmark_items) == 2
+    tl.set_window(None)
+    tl.grab()
+
+
+def test_presence_only_timeline_plots_counts(qtbot):
+    from classwatch.ui.timeline import TimelineWidget
+
+    tl = TimelineWidget(live=False, presence_only=True)
+    qtbot.addWidget(tl)
+    buf = LiveBuffer()
+    for i in range(30):
+        buf.append(mood_sample(i, None, faces=5 + i % 3, tiles=9, camera_off=2), T0 + i)
+    tl.set_series(buf.series())
+    x, faces = tl.faces_curve.getData()
+    assert list(faces[:3]) == [5, 6, 7]
+    assert not hasattr(tl, "mood_curve")
+    lo, hi = tl.x_range()
+    assert lo <= T0 and hi >= T0 + 29  # review mode shows the whole session
+
+
+def test_dashboard_render_shows_value_trust_and_distribution(qtbot):
+    from classwatch.ui.dashboard import Dashboard
+
+    d = Dashboard(min_faces=3)
+    qtbot.addWidget(d)
+    d.show()
+    buf = LiveBuffer()
+    d.render(buf, T0)
+    assert d.gauge.state == "idle"
+    d.set_run_state("running")
+    assert d.status.text == "Analysing" and d.start_button.text() == "Pause"
+    for i in range(30):
+        buf.append(mood_sample(i, 0.35, faces=10, tiles=12, camera_off=2), T0 + i)
+    d.render(buf, T0 + 29)
+    assert d.gauge.state == "value" and d.gauge.text == "+0.35"
+    assert d.trust.faces.value.text() == "10" and d.trust.tiles.value.text() == "12"
+    assert d.trust.off.value.text() == "2" and d.trust.confidence.value.text() == "62%"
+    assert d.bars.share("happy") == pytest.approx(0.4)
+    # Below the minimum group size: no number, and it says so.
+    buf.append(mood_sample(30, None, faces=2, tiles=12, camera_off=2), T0 + 30)
+    d.render(buf, T0 + 30)
+    assert d.gauge.state == "unavailable" and "Too few faces" in d.gauge.text
+    assert d.bars.shares is None
+    d.set_run_state("fault", "The capture region is off-screen.")
+    assert d.banner.isVisible() and "off-screen" in d.banner.text() and "recorded so far is kept" in d.banner.text()
+    assert d.status.text.startswith("Paused")
+    d.set_run_state("running")
+    assert not d.banner.isVisible()
+
+
+def test_presence_only_dashboard_shows_no_mood(qtbot):
+    from classwatch.ui.dashboard import Dashboard
+
+    d = Dashboard(presence_only=True)
+    qtbot.addWidget(d)
+    d.show()
+    buf = LiveBuffer()
+    buf.append(mood_sample(0, None, faces=7, tiles=9, camera_off=2), T0)
+    d.render(buf, T0)
+    assert not d.mood_card.isVisible() and not d.expr_card.isVisible() and d.presence_card.isVisible()
+    assert d.presence.faces.value.text() == "7" and d.presence.off.value.text() == "2"
+    assert d.timeline.presence_only
+    d.set_presence_only(False)
+    assert d.mood_card.isVisible() and not d.timeline.presence_only
+
+
+def test_compact_window_is_small_and_on_top(qtbot):
+    from PySide6.QtCore import Qt
+
+    from classwatch.ui.dashboard import CompactWindow
+
+    c = CompactWindow()
+    qtbot.addWidget(c)
+    assert c.width() <= 340 and c.height() <= 130
+    assert c.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    buf = LiveBuffer()
+    buf.append(mood_sample(0, -0.25, faces=9), T0)
+    c.render(buf)
+    assert c.gauge.text == "\u22120.25" and "9 faces" in c.faces.text()
+    c.set_run_state("fault", "Screen locked")
+    assert c.detail.text() == "Screen locked"
+
+
+def test_expression_colours_cover_every_expression():
+    assert set(theme.EXPRESSION_HEX) == set(EXPRESSIONS)
