@@ -36,14 +36,14 @@ from faces import (  # noqa: E402  (tests/faces.py: the gallery builder the test
     face_box_in_tile,
     fer_faces,
     grid,
-    iou,
     name_card,
     paste,
 )
 
 from classwatch.detect import HaarDetector  # noqa: E402
-from classwatch.synthetic import render_gallery  # noqa: E402
 from classwatch.detect.blazeface import FULL_RANGE, SHORT_RANGE, BlazeFaceDetector, _Runner  # noqa: E402
+from classwatch.detect.ssd import iou  # noqa: E402
+from classwatch.synthetic import render_gallery  # noqa: E402
 from classwatch.types import TileLayout  # noqa: E402
 
 HEIGHTS = (24, 26, 28, 30, 32, 36, 40, 48, 64, 80)  # face box heights in px
@@ -61,7 +61,8 @@ def galleries(count: int, seed: int = 0) -> list[tuple[np.ndarray, TileLayout, n
         image, layout = grid(1920, 1080, 7, 7)
         truth = []
         for t, tile in enumerate(layout.boxes):
-            box = face_box_in_tile(tile, HEIGHTS[(t + g) % len(HEIGHTS)], 1.0, (rng.uniform(0.3, 0.7), rng.uniform(0.35, 0.6)))
+            where = (rng.uniform(0.3, 0.7), rng.uniform(0.35, 0.6))
+            box = face_box_in_tile(tile, HEIGHTS[(t + g) % len(HEIGHTS)], where)
             if fer is not None and t % 2:
                 truth.append(paste(image, tile, fer[g * 49 + t], FER_FACE, box))
             else:
@@ -113,7 +114,10 @@ def main() -> None:
     variants = {
         "short range, input side 128": (BlazeFaceDetector(input_side=128), True),
         "short range, input side 160": (BlazeFaceDetector(input_side=160), True),
-        "short range, plain score 0.5": (BlazeFaceDetector(replace(SHORT_RANGE, min_score=0.5, keep_score=0.5, sure_score=0.5)), True),
+        "short range, plain score 0.5": (
+            BlazeFaceDetector(replace(SHORT_RANGE, min_score=0.5, keep_score=0.5, sure_score=0.5)),
+            True,
+        ),
     }
     print(f"recall (box IoU >= 0.4 with the pasted face), {49 * args.galleries} faces; false faces on 49 name cards")
     for label, (detector, tiled) in {**detectors, **variants}.items():
@@ -131,7 +135,10 @@ def main() -> None:
     rendered = render_gallery(7, 7, seed=77, camera_off=(3, 17, 30))
     scenes = {
         "pasted faces 24-80 px": data[0][:2],
-        "classwatch.synthetic 7x7, 3 cameras off": (rendered.image, TileLayout(rendered.tiles, rendered.video, grid=True)),
+        "classwatch.synthetic 7x7, 3 cameras off": (
+            rendered.image,
+            TileLayout(rendered.tiles, rendered.video, grid=True),
+        ),
     }
     for scene, (image, layout) in scenes.items():
         wall: dict[str, list[float]] = {label: [] for label in detectors}
@@ -145,10 +152,12 @@ def main() -> None:
         print(f"\nspeed on a 1920x1080 gallery ({scene}), {args.threads} thread(s), median of {args.repeats}")
         for label in detectors:
             ms = median_ms(cpu[label])
-            print(f"  {label:30s} CPU {ms:7.1f} ms ({ms / baseline:.2f} x baseline), wall {median_ms(wall[label]):7.1f} ms")
+            ratio, wall_ms = ms / baseline, median_ms(wall[label])
+            print(f"  {label:30s} CPU {ms:7.1f} ms ({ratio:.2f} x baseline), wall {wall_ms:7.1f} ms")
 
     print("\nmodel invoke alone, CPU time, median of 200")
-    for model, shape in ((SHORT_RANGE, (112, 192)), (SHORT_RANGE, (64, 64)), (SHORT_RANGE, (128, 128)), (FULL_RANGE, (192, 192))):
+    shapes = ((SHORT_RANGE, (112, 192)), (SHORT_RANGE, (64, 64)), (SHORT_RANGE, (128, 128)), (FULL_RANGE, (192, 192)))
+    for model, shape in shapes:
         run = _Runner(model, args.threads)
         tensor = np.zeros((1, *shape, 3), np.float32)
         run(tensor)

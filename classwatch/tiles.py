@@ -200,10 +200,9 @@ def _background_levels(gray: np.ndarray) -> list[tuple[int, int]]:
         if score[b] == 0:
             break
         score[max(0, b - BG_TOL // 4) : b + BG_TOL // 4 + 1] = 0
-        # Exact level: the commonest value of the best row (a gutter row: one flat colour plus ringing).
-        level = int(np.bincount(along_rows[row_hits[:, b].argmax()]).argmax())
-        rows = along_rows[np.argsort(row_hits[:, b])[-32:]]
-        cols = along_cols[np.argsort(col_hits[:, b])[-32:]]
+        rows, cols = _best_lines(along_rows, row_hits[:, b]), _best_lines(along_cols, col_hits[:, b])
+        # Exact level: the commonest value of the best rows (gutter rows: one flat colour plus ringing).
+        level = int(np.bincount(rows.ravel()).argmax())
         row_run, col_run = _run_cover(rows, level), _run_cover(cols, level)
         if row_run >= 0.5 and col_run >= 0.25 and all(abs(level - other) > 2 for _, other, _ in ranked):
             ranked.append((row_run + col_run, level, _tolerance(hist, level)))
@@ -217,6 +216,12 @@ def _tolerance(hist: np.ndarray, level: int) -> int:
         return hist[max(0, level - tol)] + hist[min(255, level + tol)]
 
     return min(range(BG_TOL, MIN_TOL - 1, -1), key=cut_mass)
+
+
+def _best_lines(lines: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """Up to 32 of the lines whose hits are within 10 % of the best one's."""
+    order = np.argsort(hits)[-32:]
+    return lines[order[hits[order] >= 0.9 * hits[order[-1]]]]
 
 
 def _level_hits(lines: np.ndarray) -> np.ndarray:

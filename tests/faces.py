@@ -28,15 +28,15 @@ def grid(width: int, height: int, rows: int, cols: int, gap: int = 4) -> tuple[n
     """A dark canvas and the layout of its rows x cols tiles (all with video)."""
     image = np.full((height, width, 3), 18, np.uint8)
     tw, th = (width - gap * (cols + 1)) // cols, (height - gap * (rows + 1)) // rows
-    boxes = [
-        (gap + c * (tw + gap), gap + r * (th + gap), tw, th) for r in range(rows) for c in range(cols)
-    ]
+    boxes = [(gap + c * (tw + gap), gap + r * (th + gap), tw, th) for r in range(rows) for c in range(cols)]
     for x, y, w, h in boxes:
         image[y : y + h, x : x + w] = TILE_BACKGROUND
     return image, TileLayout(np.array(boxes), np.ones(len(boxes), bool), grid=True)
 
 
-def paste(image: np.ndarray, tile: np.ndarray, picture: np.ndarray, face: tuple[float, float, float, float], box: np.ndarray) -> np.ndarray:
+def paste(
+    image: np.ndarray, tile: np.ndarray, picture: np.ndarray, face: tuple[float, float, float, float], box: np.ndarray
+) -> np.ndarray:
     """Paste ``picture`` into a tile, scaled so its ``face`` box becomes ``box``; returns that box.
 
     picture: BGR or grey uint8. face, box, tile: (x, y, w, h). Whatever falls
@@ -55,18 +55,19 @@ def paste(image: np.ndarray, tile: np.ndarray, picture: np.ndarray, face: tuple[
     return np.array([x0 + face[0] * s, y0 + face[1] * s, face[2] * s, face[3] * s], np.float32)
 
 
-def face_box_in_tile(tile: np.ndarray, height: float, aspect: float, where: tuple[float, float] = (0.5, 0.45)) -> np.ndarray:
-    """A face box of the given height (width = height * aspect) centred at ``where`` of a tile."""
+def face_box_in_tile(tile: np.ndarray, height: float, where: tuple[float, float] = (0.5, 0.45)) -> np.ndarray:
+    """A square face box of the given height centred at ``where`` (fractions of the tile)."""
     x, y, w, h = (float(v) for v in tile)
-    fw = height * aspect
-    return np.array([x + where[0] * w - fw / 2, y + where[1] * h - height / 2, fw, height], np.float32)
+    return np.array([x + where[0] * w - height / 2, y + where[1] * h - height / 2, height, height], np.float32)
 
 
 def name_card(image: np.ndarray, tile: np.ndarray, name: str) -> None:
     """A camera-off tile: a name on the flat tile background."""
     x, y, w, h = (int(v) for v in tile)
     scale = max(0.4, h / 220)
-    cv2.putText(image, name, (x + w // 6, y + h // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), max(1, round(scale * 2)), cv2.LINE_AA)
+    thickness = max(1, round(scale * 2))
+    origin = (x + w // 6, y + h // 2)
+    cv2.putText(image, name, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (235, 235, 235), thickness, cv2.LINE_AA)
 
 
 def wall(image: np.ndarray, tile: np.ndarray) -> None:
@@ -75,16 +76,6 @@ def wall(image: np.ndarray, tile: np.ndarray) -> None:
     ramp = np.linspace(90, 190, w, dtype=np.float32)[None, :, None] * np.array([0.9, 1.0, 1.05], np.float32)
     image[y : y + h, x : x + w] = np.clip(ramp, 0, 255).astype(np.uint8)
     cv2.rectangle(image, (x + w // 2, y + h // 6), (x + w // 2 + w // 5, y + h), (60, 70, 80), max(2, w // 60))
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(A, B) IoU matrix of (A, 4) and (B, 4) boxes (x, y, w, h)."""
-    a, b = np.asarray(a, np.float32).reshape(-1, 1, 4), np.asarray(b, np.float32).reshape(1, -1, 4)
-    x0, y0 = np.maximum(a[..., 0], b[..., 0]), np.maximum(a[..., 1], b[..., 1])
-    x1 = np.minimum(a[..., 0] + a[..., 2], b[..., 0] + b[..., 2])
-    y1 = np.minimum(a[..., 1] + a[..., 3], b[..., 1] + b[..., 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    return inter / (a[..., 2] * a[..., 3] + b[..., 2] * b[..., 3] - inter)
 
 
 def fer_faces(n: int, seed: int = 0) -> np.ndarray | None:

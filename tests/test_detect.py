@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 import pytest
 from conftest import DEMO_VIDEO
-from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_faces, grid, iou, name_card, paste, wall
+from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_faces, grid, name_card, paste, wall
 
 from classwatch.detect import BlazeFaceDetector, make_detector
 from classwatch.detect.blazeface import FULL_RANGE, SHORT_RANGE
-from classwatch.detect.ssd import anchor_centres, decode, weighted_nms
+from classwatch.detect.ssd import anchor_centres, decode, iou, weighted_nms
 from classwatch.errors import ModelError
 from classwatch.types import TileLayout
 
@@ -50,11 +50,11 @@ def gallery(astronaut):
             wall(image, tile)
         elif t == TWO_PEOPLE:
             for where in ((0.3, 0.45), (0.7, 0.45)):
-                truth.append(paste(image, tile, astronaut, ASTRONAUT_FACE, face_box_in_tile(tile, 40, 1.0, where)))
+                truth.append(paste(image, tile, astronaut, ASTRONAUT_FACE, face_box_in_tile(tile, 40, where)))
                 truth_tile.append(t)
         elif t != EMPTY:
             where = (rng.uniform(0.3, 0.7), rng.uniform(0.35, 0.6))
-            box = face_box_in_tile(tile, HEIGHTS[t % len(HEIGHTS)], 1.0, where)
+            box = face_box_in_tile(tile, HEIGHTS[t % len(HEIGHTS)], where)
             truth.append(paste(image, tile, astronaut, ASTRONAUT_FACE, box))
             truth_tile.append(t)
     video = np.ones(len(layout), bool)
@@ -95,6 +95,12 @@ def test_decode_reads_input_pixels_and_clips_scores():
     assert scores.tolist() == [1.0]
 
 
+def test_iou_matrix():
+    boxes = np.array([[0, 0, 10, 10], [5, 0, 10, 10], [20, 20, 5, 5]], np.float32)
+    np.testing.assert_allclose(iou(boxes[:1], boxes), [[1, 50 / 150, 0]])
+    assert iou(boxes, boxes).shape == (3, 3)
+
+
 def test_weighted_nms_blends_a_cluster_and_keeps_its_best_score():
     boxes = np.array([[0, 0, 10, 10], [1, 0, 10, 10], [50, 50, 10, 10]], np.float32)
     keypoints = np.repeat(boxes[:, None, :2], 6, axis=1)
@@ -122,11 +128,8 @@ def test_zoom_recording_one_face_per_tile(dnn):
     ok, frame = cv2.VideoCapture(str(DEMO_VIDEO)).read()
     assert ok
     h, w = frame.shape[:2]
-    layout = TileLayout(
-        np.array([[0, 0, w // 2, h // 2], [w // 2, 0, w // 2, h // 2], [0, h // 2, w // 2, h // 2], [w // 2, h // 2, w // 2, h // 2]]),
-        np.ones(4, bool),
-        grid=True,
-    )
+    quarters = [[x, y, w // 2, h // 2] for y in (0, h // 2) for x in (0, w // 2)]
+    layout = TileLayout(np.array(quarters), np.ones(4, bool), grid=True)
     faces = dnn.detect(frame, layout)
     assert sorted(faces.tile.tolist()) == [0, 1, 2, 3]
     assert faces.keypoints.shape == (4, 6, 2)
@@ -162,7 +165,7 @@ def test_no_faces_on_name_cards_walls_or_empty_tiles(name, dnn, haar, gallery):
 def test_camera_off_tiles_are_never_searched(dnn, astronaut):
     image, layout = grid(960, 540, 2, 2)
     for tile in layout.boxes:
-        paste(image, tile, astronaut, ASTRONAUT_FACE, face_box_in_tile(tile, 100, 1.0))
+        paste(image, tile, astronaut, ASTRONAUT_FACE, face_box_in_tile(tile, 100))
     off = TileLayout(layout.boxes, np.array([True, False, False, True]), grid=True)
     assert sorted(dnn.detect(image, off).tile.tolist()) == [0, 3]
     assert len(dnn.detect(image, TileLayout(layout.boxes, np.zeros(4, bool), grid=True))) == 0
@@ -172,7 +175,7 @@ def test_fer_faces_small_recall(dnn, fer_npz):
     crops = fer_faces(49, seed=1)
     image, layout = grid(1920, 1080, 7, 7)
     truth = np.array([
-        paste(image, tile, crops[t], FER_FACE, face_box_in_tile(tile, (24, 32, 40, 48)[t % 4], 1.0))
+        paste(image, tile, crops[t], FER_FACE, face_box_in_tile(tile, (24, 32, 40, 48)[t % 4]))
         for t, tile in enumerate(layout.boxes)
     ])
     found = match(truth, dnn.detect(image, layout).boxes)
@@ -196,7 +199,8 @@ def test_layout_without_grid_searches_the_whole_frame_as_tile_0(dnn, astronaut):
 
 
 def test_tiles_reaching_outside_the_frame_are_clipped(dnn, astronaut):
-    layout = TileLayout(np.array([[-50, -50, 200, 400], [120, 0, 400, 300], [300, 0, 10, 10]]), [True, True, True], grid=True)
+    boxes = np.array([[-50, -50, 200, 400], [120, 0, 400, 300], [300, 0, 10, 10]])
+    layout = TileLayout(boxes, [True, True, True], grid=True)
     faces = dnn.detect(astronaut, layout)
     assert set(faces.tile.tolist()) <= {0, 1}
 

@@ -156,7 +156,8 @@ class _Letterbox:
         interpolation = cv2.INTER_LINEAR if self.scale >= 0.5 else cv2.INTER_AREA
         canvas = np.zeros((*self.shape, 3), np.uint8)
         px, py = (int(v) for v in self.pad)
-        canvas[py : py + size[1], px : px + size[0]] = cv2.resize(image[y : y + h, x : x + w], size, interpolation=interpolation)
+        crop = image[y : y + h, x : x + w]
+        canvas[py : py + size[1], px : px + size[0]] = cv2.resize(crop, size, interpolation=interpolation)
         tensor = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB).astype(np.float32)
         tensor *= 2.0 / 255.0
         tensor -= 1.0
@@ -194,15 +195,14 @@ class BlazeFaceDetector(TiledDetector):
         return [self._detect_region(image, region, limit) for region in regions]
 
     def _detect_region(self, image: np.ndarray, region: np.ndarray, limit: int | None) -> FaceDetections:
-        shape = self._input_shape(region)
-        scale = min(shape[0] / region[3], shape[1] / region[2])
+        letterbox = _Letterbox.fit(region, self._input_shape(region))
         kept = []
         # Candidates come best first; stop once the tile has all it may keep,
         # so a busy tile cannot trigger a long run of second looks.
-        for face in zip(*self._look(image, region, shape, self.min_score)):
+        for face in zip(*self._look(image, letterbox, self.min_score)):
             if len(kept) == limit:
                 break
-            face = self._vet(image, region, face, face[0][3] * scale)
+            face = self._vet(image, region, face, face[0][3] * letterbox.scale)
             if face is not None:
                 kept.append(face)
         if not kept:
@@ -228,14 +228,13 @@ class BlazeFaceDetector(TiledDetector):
         scale = self.input_side / max(w, h)
         return -(-round(h * scale) // _CELL) * _CELL, -(-round(w * scale) // _CELL) * _CELL
 
-    def _look(self, image: np.ndarray, region: np.ndarray, shape: tuple[int, int], min_score: float):
-        """Detect in one region: boxes (n, 4), keypoints (n, 6, 2), scores (n,) in image pixels, best first."""
-        box = _Letterbox.fit(region, shape)
-        raw, logits, anchors = self._run(box.tensor(image))
+    def _look(self, image: np.ndarray, letterbox: _Letterbox, min_score: float):
+        """Boxes (n, 4), keypoints (n, 6, 2) in image pixels and scores (n,), best first."""
+        raw, logits, anchors = self._run(letterbox.tensor(image))
         boxes, keypoints, scores = ssd.weighted_nms(*ssd.decode(raw, logits, anchors, min_score))
-        boxes[:, :2] = box.to_image(boxes[:, :2])
-        boxes[:, 2:] /= box.scale
-        return boxes, box.to_image(keypoints), scores
+        boxes[:, :2] = letterbox.to_image(boxes[:, :2])
+        boxes[:, 2:] /= letterbox.scale
+        return boxes, letterbox.to_image(keypoints), scores
 
     def _confirm(self, image: np.ndarray, region: np.ndarray, candidate: np.ndarray):
         """The face a zoomed look finds at ``candidate``, or None.
@@ -251,7 +250,8 @@ class BlazeFaceDetector(TiledDetector):
         if x1 <= x0 or y1 <= y0:
             return None
         side = CONFIRM_SIDE if self.model.resizable else self.model.input_size
-        boxes, keypoints, scores = self._look(image, np.array([x0, y0, x1 - x0, y1 - y0]), (side, side), CONFIRM_SCORE)
+        letterbox = _Letterbox.fit(np.array([x0, y0, x1 - x0, y1 - y0]), (side, side))
+        boxes, keypoints, scores = self._look(image, letterbox, CONFIRM_SCORE)
         # The same face: its centre within 0.3 candidate sizes of the candidate's.
         near = np.linalg.norm(boxes[:, :2] + boxes[:, 2:] / 2 - centre, axis=1) < 0.3 * max(candidate[2], candidate[3])
         if not near.any():

@@ -1,9 +1,10 @@
 """OpenCV's Viola-Jones frontal-face cascade: the classic baseline.
 
 No model file to ship (the XML comes with opencv-python-headless < 5) and
-no landmarks (K = 0). It misses turned and tilted heads and is slower than
-BlazeFace at small faces, which is why "dnn" is the default; benchmarks use
-it on the whole frame as the classic reference.
+no landmarks (K = 0). It misses turned and tilted heads, finds fewer small
+faces than BlazeFace and is several times slower (figures in
+models/face_detection_short_range.md), which is why "dnn" is the default;
+benchmarks use it on the whole frame as the classic reference.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ MIN_SIZE = 20
 #: 1.1 is OpenCV's default pyramid step: coarser steps skip face sizes
 #: between levels, finer ones cost time for little recall.
 SCALE_FACTOR = 1.1
-#: Overlapping raw hits a face needs; below 5 walls and text start passing.
+#: Overlapping raw hits a face needs: the usual 5; fewer lets clutter
+#: through, more drops small faces, which gather fewer hits.
 MIN_NEIGHBORS = 5
 
 

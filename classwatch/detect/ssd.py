@@ -44,9 +44,12 @@ def anchor_centres(height: int, width: int, strides: tuple[int, ...], interpolat
         # Consecutive layers of equal stride share one feature map whose
         # cells hold all their anchors back to back (SsdAnchorsCalculator).
         repeat = per_layer * len(list(layers))
+        # mediapipe places cell i at (i + 0.5) / cells * input size: the same
+        # as (i + 0.5) * stride for inputs that are whole cells (classwatch's
+        # always are), and the latter stays right for the others.
         rows, cols = math.ceil(height / stride), math.ceil(width / stride)
-        ys = (np.arange(rows) + 0.5) * (height / rows)
-        xs = (np.arange(cols) + 0.5) * (width / cols)
+        ys = (np.arange(rows) + 0.5) * stride
+        xs = (np.arange(cols) + 0.5) * stride
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
         out.append(np.repeat(grid, repeat, axis=0))
     return np.concatenate(out).astype(np.float32)
@@ -71,14 +74,16 @@ def decode(
     return boxes, keypoints, scores[keep]
 
 
-def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """(n,) IoU of one (4,) box with (n, 4) boxes, all (x, y, w, h)."""
-    x0 = np.maximum(box[0], boxes[:, 0])
-    y0 = np.maximum(box[1], boxes[:, 1])
-    x1 = np.minimum(box[0] + box[2], boxes[:, 0] + boxes[:, 2])
-    y1 = np.minimum(box[1] + box[3], boxes[:, 1] + boxes[:, 3])
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(A, B) intersection over union of (A, 4) and (B, 4) boxes (x, y, w, h)."""
+    a = np.asarray(a, np.float32).reshape(-1, 1, 4)
+    b = np.asarray(b, np.float32).reshape(1, -1, 4)
+    x0 = np.maximum(a[..., 0], b[..., 0])
+    y0 = np.maximum(a[..., 1], b[..., 1])
+    x1 = np.minimum(a[..., 0] + a[..., 2], b[..., 0] + b[..., 2])
+    y1 = np.minimum(a[..., 1] + a[..., 3], b[..., 1] + b[..., 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    union = box[2] * box[3] + boxes[:, 2] * boxes[:, 3] - inter
+    union = a[..., 2] * a[..., 3] + b[..., 2] * b[..., 3] - inter
     return inter / np.maximum(union, 1e-9)
 
 
@@ -97,7 +102,7 @@ def weighted_nms(
     order = np.argsort(-scores, kind="stable")
     out_boxes, out_keypoints, out_scores = [], [], []
     while order.size:
-        overlap = iou(boxes[order[0]], boxes[order])
+        overlap = iou(boxes[order[0]], boxes[order])[0]
         cluster = order[overlap > threshold]
         weights = scores[cluster] / scores[cluster].sum()
         out_boxes.append(weights @ boxes[cluster])

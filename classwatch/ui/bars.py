@@ -8,6 +8,7 @@ Shares are the class's mean probabilities (they sum to 100 %).
 from __future__ import annotations
 
 import numpy as np
+from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (

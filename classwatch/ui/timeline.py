@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 
 import numpy as np
+from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPen
