@@ -17,6 +17,7 @@ from . import __version__
 from .errors import ClasswatchError, InputError, NoFacesError, PolicyError
 from .policy_commands import register as register_policy_commands
 from .session.commands import register as register_session_commands
+from .ui.app_command import register as register_app_command
 from .types import EXPRESSIONS
 
 EXIT_USER_ERROR = 2
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_session_commands(sub)
     register_policy_commands(sub)
+    register_app_command(sub)
     return parser
 
 
@@ -226,9 +228,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # plain `classwatch` is the teacher's way in: start the app
+        args = parser.parse_args(["app"])
     try:
         return args.func(args)
     except ClasswatchError as exc:

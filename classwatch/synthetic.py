@@ -219,7 +219,9 @@ def render_gallery(
 def _draw_chrome(image: np.ndarray, background: BGR, rng: np.random.Generator) -> tuple[int, int, int, int]:
     """Desktop border, title bar and toolbar around the gallery; returns the gallery area."""
     height, width = image.shape[:2]
-    image[:] = _gradient(height, width, rng.integers(60, 200, 3), rng.integers(60, 200, 3))  # wallpaper
+    # Wallpaper: a soft photo-like texture (a flat desktop would look like one more gallery margin).
+    blobs = rng.integers(40, 200, (6, 10, 3)).astype(np.uint8)
+    image[:] = cv2.GaussianBlur(cv2.resize(blobs, (width, height), interpolation=cv2.INTER_LINEAR), (0, 0), width / 100)
     side, top = round(0.02 * width), round(0.03 * height)
     title, toolbar = round(0.03 * height), round(0.06 * height)
     image[top : top + title, side : width - side] = (60, 60, 60)

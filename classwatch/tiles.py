@@ -65,6 +65,9 @@ from .types import TileLayout
 #: from the gutter by 10 or more (Zoom #242424 on #1a1a1a) or not at all.
 BG_TOL = 8
 MIN_TOL = 3
+#: Half-width of the window that finds candidate levels: tight, so the gutter,
+#: a toolbar 12 levels darker and a camera-off fill 10 lighter stay apart.
+PEAK_TOL = 3
 #: A gutter line must be background over this fraction of its reference length.
 LINE_COVER = 0.97
 #: Candidate gutter lines must first be background over this fraction of pixels.
@@ -82,6 +85,8 @@ WIDTH_TOL = 0.03
 #: over at least MIN_EDGE of their length (on average over the four sides).
 EDGE_STEP = 4
 MIN_EDGE = 0.5
+#: Content islands smaller than this fraction of a tile are noise, not a name or avatar.
+MIN_ISLAND = 0.003
 #: Compression ringing can spill this many pixels of a tile into the gutter.
 MAX_TRIM = 3
 #: A camera-off tile has at least this fraction of pixels at its modal grey level (+-FLAT_TOL).
@@ -161,7 +166,7 @@ def _tiles_on_level(gray: np.ndarray, level: int, tol: int) -> list[Box]:
             box = _trim(mask, (x0, y0, x1, y1))
             bw, bh = box[2] - box[0], box[3] - box[1]
             tile_like = bh >= min_h and bw >= min_w and ASPECT_RANGE[0] <= bw / bh <= ASPECT_RANGE[1]
-            if tile_like and _edge_score(gray, box, level) >= MIN_EDGE:
+            if tile_like and _edge_score(gray, box, level) >= MIN_EDGE and _fill(mask, box) < 0.5:
                 tiles.append(box)
             else:
                 islands.append((x0, y0, x1, y1))
@@ -176,13 +181,13 @@ def _tiles_on_level(gray: np.ndarray, level: int, tol: int) -> list[Box]:
 def _background_levels(gray: np.ndarray) -> list[tuple[int, int]]:
     """(level, tolerance) of the candidate background colours, best first; none when no level forms long lines.
 
-    Candidates are the levels (in bins of 4) whose best row plus best column
-    are most covered, from per-line histograms; lines are sampled every 16th
-    pixel along them (a gutter is long) but every line across is kept (a
-    gutter may be 2 px). They are ranked by their longest unbroken row plus
-    column: a wall inside a tile can cover most of a row, but only the
-    background runs past the tile edges. Levels within RUN_MARGIN of the best
-    are all returned.
+    Candidates are the grey levels whose best row plus best column are most
+    covered (within +-PEAK_TOL), from per-line histograms; lines are sampled
+    every 16th pixel along them (a gutter is long) but every line across is
+    kept (a gutter may be 2 px). They are ranked by their longest unbroken
+    row plus column: a wall inside a tile can cover most of a row, but only
+    the background runs past the tile edges. Levels within RUN_MARGIN of the
+    best are all returned.
 
     The tolerance (at most BG_TOL) cuts the histogram where it is emptiest,
     so a camera-off fill a few levels off the gutter, smeared by JPEG, falls
@@ -196,26 +201,19 @@ def _background_levels(gray: np.ndarray) -> list[tuple[int, int]]:
     hist = np.convolve(np.bincount(along_rows.ravel(), minlength=256), np.ones(3), mode="same")
     ranked: list[tuple[float, int, int]] = []
     for _ in range(3):  # gutter, a camera-off fill, a toolbar or a wall
-        b = int(score.argmax())
-        if score[b] == 0:
+        level = int(score.argmax())
+        if score[level] == 0:
             break
-        score[max(0, b - BG_TOL // 4) : b + BG_TOL // 4 + 1] = 0
-        rows, cols = _best_lines(along_rows, row_hits[:, b]), _best_lines(along_cols, col_hits[:, b])
-        # Exact level: the commonest value of the best rows (gutter rows: one flat colour plus ringing).
-        level = int(np.bincount(rows.ravel()).argmax())
+        score[max(0, level - 2 * PEAK_TOL) : level + 2 * PEAK_TOL + 1] = 0
+        rows, cols = _best_lines(along_rows, row_hits[:, level]), _best_lines(along_cols, col_hits[:, level])
+        # Coverage plateaus over a few levels; the gutter's own level is the commonest value of its lines.
+        lo = max(0, level - PEAK_TOL)
+        level = lo + int(np.bincount(rows.ravel(), minlength=256)[lo : level + PEAK_TOL + 1].argmax())
         row_run, col_run = _run_cover(rows, level), _run_cover(cols, level)
-        if row_run >= 0.5 and col_run >= 0.25 and all(abs(level - other) > 2 for _, other, _ in ranked):
+        if row_run >= 0.5 and col_run >= 0.25:
             ranked.append((row_run + col_run, level, _tolerance(hist, level)))
     ranked.sort(reverse=True)
     return [(level, tol) for runs, level, tol in ranked if runs >= ranked[0][0] - RUN_MARGIN]
-
-
-def _tolerance(hist: np.ndarray, level: int) -> int:
-    """The tolerance in [MIN_TOL, BG_TOL] whose two cut levels hold the fewest pixels (ties: the widest)."""
-    def cut_mass(tol: int) -> float:
-        return hist[max(0, level - tol)] + hist[min(255, level + tol)]
-
-    return min(range(BG_TOL, MIN_TOL - 1, -1), key=cut_mass)
 
 
 def _best_lines(lines: np.ndarray, hits: np.ndarray) -> np.ndarray:
@@ -225,13 +223,14 @@ def _best_lines(lines: np.ndarray, hits: np.ndarray) -> np.ndarray:
 
 
 def _level_hits(lines: np.ndarray) -> np.ndarray:
-    """(n, 64) fraction of each line's pixels within BG_TOL of each level bin (bins of 4 levels)."""
+    """(n, 256) fraction of each line's pixels within PEAK_TOL of each grey level."""
     n, length = lines.shape
-    bins = np.arange(64)
-    reach = BG_TOL // 4
-    hist = np.bincount((np.arange(n, dtype=np.int32)[:, None] * 64 + (lines >> 2)).ravel(), minlength=n * 64)
-    cum = np.concatenate((np.zeros((n, 1), np.int64), np.cumsum(hist.reshape(n, 64), axis=1)), axis=1)
-    return (cum[:, np.minimum(bins + reach + 1, 64)] - cum[:, np.maximum(bins - reach, 0)]) / length
+    levels = np.arange(256)
+    hist = np.bincount((np.arange(n, dtype=np.int32)[:, None] * 256 + lines).ravel(), minlength=n * 256)
+    cum = np.zeros((n, 257), np.int32)
+    np.cumsum(hist.reshape(n, 256), axis=1, out=cum[:, 1:])
+    upper, lower = np.minimum(levels + PEAK_TOL + 1, 256), np.maximum(levels - PEAK_TOL, 0)
+    return (cum[:, upper] - cum[:, lower]) / length
 
 
 def _run_cover(lines: np.ndarray, level: int) -> float:
@@ -239,6 +238,14 @@ def _run_cover(lines: np.ndarray, level: int) -> float:
     near = np.abs(lines.astype(np.int16) - level) <= BG_TOL
     near[:, 1:-1] |= near[:, :-2] & near[:, 2:]  # one noisy sample does not break a gutter
     return float(_longest_runs(near).max()) / lines.shape[1]
+
+
+def _tolerance(hist: np.ndarray, level: int) -> int:
+    """The tolerance in [MIN_TOL, BG_TOL] whose two cut levels hold the fewest pixels (ties: the widest)."""
+    def cut_mass(tol: int) -> float:
+        return hist[max(0, level - tol)] + hist[min(255, level + tol)]
+
+    return min(range(BG_TOL, MIN_TOL - 1, -1), key=cut_mass)
 
 
 def _row_bands(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -323,6 +330,18 @@ def _edge_score(gray: np.ndarray, box: Box, level: int) -> float:
     return float(np.mean([np.count_nonzero(np.abs(s.astype(np.int16) - level) > EDGE_STEP) / len(s) for s in sides]))
 
 
+def _fill(mask: np.ndarray, box: Box) -> float:
+    """Background fraction inside a box. A tile is content: a box mostly of background is a frame
+    around background (a window on a flat desktop, a camera-off tile being the colour candidate).
+    """
+    x0, y0, x1, y1 = box
+    return cv2.countNonZero(mask[y0:y1, x0:x1]) / _area(box)
+
+
+def _area(box: Box) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
 def _common_width(tiles: list[Box]) -> tuple[list[Box], list[Box]]:
     """Split a row's tiles into those of the row's common width and the others.
 
@@ -352,12 +371,12 @@ def _fill_islands(rows: list[_Row], mask: np.ndarray) -> list[Box]:
     frame, be free and mostly background; the island nearest a slot centre
     claims it first, so an avatar wins over the name label in a corner.
     """
-    islands = [island for r in rows for island in r.islands]
     tile_rows = [r for r in rows if r.tiles]
-    if not islands:
-        return []
     found = [t for r in tile_rows for t in r.tiles]
     tw, th = (int(v) for v in np.median([(x1 - x0, y1 - y0) for x0, y0, x1, y1 in found], axis=0))
+    islands = [box for r in rows for box in map(lambda i: _content_box(mask, i, tw * th), r.islands) if box]
+    if not islands:
+        return []
     tops = [int(np.median([t[1] for t in r.tiles])) for r in tile_rows]
     gap_x = _median_gap([(a[2], b[0]) for r in tile_rows for a, b in zip(r.tiles, r.tiles[1:])], tw)
     gap_y = _median_gap([(a + th, b) for a, b in zip(tops, tops[1:])], th)
@@ -386,6 +405,17 @@ def _fill_islands(rows: list[_Row], mask: np.ndarray) -> list[Box]:
             taken.append(slot)
             added.append(slot)
     return added
+
+
+def _content_box(mask: np.ndarray, box: Box, tile_area: int) -> Box | None:
+    """Tight box of the non-background pixels in ``box``, or None when they are too few for a
+    name or an avatar (compression specks, ringing beside a tile edge)."""
+    x0, y0, x1, y1 = box
+    content = mask[y0:y1, x0:x1] == 0
+    if np.count_nonzero(content) < max(16, MIN_ISLAND * tile_area):
+        return None
+    ys, xs = np.flatnonzero(content.any(axis=1)), np.flatnonzero(content.any(axis=0))
+    return x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1
 
 
 def _median_gap(pairs: list[tuple[int, int]], size: int) -> int | None:

@@ -11,9 +11,11 @@ from conftest import DEMO_VIDEO
 from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_faces, grid, name_card, paste, wall
 
 from classwatch.detect import BlazeFaceDetector, make_detector
-from classwatch.detect.blazeface import FULL_RANGE, SHORT_RANGE
+from classwatch.detect.blazeface import FULL_RANGE, SHORT_RANGE, WINDOW_OVERLAP, WINDOW_SIDE, _levels, _windows
 from classwatch.detect.ssd import anchor_centres, decode, iou, weighted_nms
 from classwatch.errors import ModelError
+from classwatch.synthetic import render_gallery
+from classwatch.tiles import find_tiles
 from classwatch.types import TileLayout
 
 HEIGHTS = (24, 28, 32, 40, 48, 64, 80)  # pasted face heights in a 1920x1080 7x7 gallery
@@ -212,6 +214,106 @@ def test_empty_and_blank_images_give_no_faces(dnn, haar):
         assert len(detector.detect(np.zeros((100, 100, 3), np.uint8), TileLayout.empty())) == 0
     with pytest.raises(ValueError):
         dnn.detect(np.zeros((10, 10), np.uint8))
+
+
+# --- whole frames (no gallery grid) --------------------------------------------------------
+
+
+def textured(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A continuous photo-like background, no gutters: soft colour blobs, grain and a few straight edges."""
+    blobs = rng.integers(30, 220, (6, 10, 3)).astype(np.uint8)
+    blobs = cv2.resize(blobs, (width, height), interpolation=cv2.INTER_CUBIC)
+    grain = cv2.resize(rng.integers(0, 256, (height // 16, width // 16, 3)).astype(np.uint8), (width, height))
+    image = cv2.addWeighted(cv2.GaussianBlur(blobs, (0, 0), width / 60), 0.75, grain, 0.25, 0)
+    for _ in range(12):
+        (x0, x1), (y0, y1) = rng.integers(0, width, 2), rng.integers(0, height, 2)
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        cv2.line(image, (int(x0), int(y0)), (int(x1), int(y1)), colour, int(rng.integers(1, 6)))
+    return image
+
+
+@pytest.fixture(scope="module")
+def crowd(astronaut):
+    """1920x1080, 30 faces 24-120 px tall pasted at random on a texture, four of them across
+    the edges of the finest level's windows. Returns (image, (30, 4) true face boxes)."""
+    width, height = 1920, 1080
+    rng = np.random.default_rng(3)
+    image = textured(width, height, rng)
+    frame = np.array([0, 0, width, height])
+    scale = _levels(width, height, 0.1)[0]
+    (x0, w0), (x1, _) = _windows(width, scale)[:2]
+    (y0, h0), (y1, _) = _windows(height, scale)[:2]
+    # Face centres on the inner window edges: the end of the first window, the start of the second.
+    across = [(x0 + w0, 300, 70), (x1, 800, 40), (1500, y0 + h0, 60), (400, y1, 28)]
+    heights = np.concatenate([rng.uniform(24, 32, 12), rng.uniform(32, 60, 8), rng.uniform(60, 120, 6)])
+    portraits: list[np.ndarray] = []  # pasted picture rectangles, kept apart so no face is covered
+
+    def place(cx: float, cy: float, size: float) -> np.ndarray | None:
+        s = size / ASTRONAUT_FACE[3]
+        x, y = cx - size / 2, cy - size / 2
+        rect = np.array([x - ASTRONAUT_FACE[0] * s, y - ASTRONAUT_FACE[1] * s, 240 * s, 300 * s])
+        if any(iou(rect, other)[0, 0] > 0 for other in portraits) or not (0 <= x and x + size <= width):
+            return None
+        if not (0 <= y and y + size <= height):
+            return None
+        portraits.append(rect)
+        return paste(image, frame, astronaut, ASTRONAUT_FACE, np.array([x, y, size, size], np.float32))
+
+    truth = [place(*face) for face in across]
+    for size in heights:
+        box = None
+        while box is None:
+            box = place(rng.uniform(0, width), rng.uniform(0, height), size)
+        truth.append(box)
+    return image, np.array(truth)
+
+
+def test_windows_cover_the_frame_with_overlap():
+    for length in (100, 360, 1080, 1920, 3840):
+        for scale in (0.1, 0.3, 0.83, 1.0):
+            windows = _windows(length, scale)
+            starts, sizes = np.array(windows).T
+            assert starts[0] == 0 and starts[-1] + sizes[-1] == length
+            assert (sizes * scale <= WINDOW_SIDE + 1).all()
+            assert (starts[:-1] + sizes[:-1] - starts[1:] >= WINDOW_OVERLAP / scale - 1).all()
+    np.testing.assert_allclose(_levels(1920, 1080, 0.1), [0.833, 0.289, 0.1], atol=1e-3)
+    assert _levels(240, 300, 0.64).tolist() == pytest.approx([1.0, 0.64])
+
+
+def test_whole_frame_finds_faces_down_to_24px_without_duplicates(dnn, crowd):
+    image, truth = crowd
+    layout = find_tiles(image)
+    assert not layout.grid
+    faces = dnn.detect(image, layout)
+    assert (faces.tile == 0).all()
+    found = match(truth, faces.boxes)
+    small = truth[:, 3] < 32
+    assert (found[small] >= 0).mean() >= 0.9, f"missed faces of heights {truth[found < 0, 3]}"
+    assert (found[~small] >= 0).all(), f"missed faces of heights {truth[found < 0, 3]}"
+    assert (found[:4] >= 0).all()  # the faces across window edges
+    overlap = iou(truth, faces.boxes)
+    assert (overlap.max(axis=0) >= 0.2).all(), "a face where there is none"
+    assert ((overlap >= 0.2).sum(axis=1) <= 1).all(), "a face found twice"
+
+
+@pytest.mark.parametrize(
+    "rows, cols, style, chrome",
+    [(3, 3, "meet", True), (7, 7, "teams", False), (4, 4, "zoom", True), (1, 1, "meet", False)],
+)
+def test_whole_frame_sees_no_face_in_names_avatars_or_app_chrome(dnn, rows, cols, style, chrome):
+    gallery = render_gallery(rows, cols, camera_off=range(rows * cols), style=style, chrome=chrome, seed=rows)
+    assert len(dnn.detect(gallery.image)) == 0
+
+
+def test_whole_frame_finds_the_four_faces_of_the_zoom_recording(dnn):
+    ok, frame = cv2.VideoCapture(str(DEMO_VIDEO)).read()
+    assert ok
+    faces = dnn.detect(frame)
+    h, w = frame.shape[:2]
+    centres = faces.boxes[:, :2] + faces.boxes[:, 2:] / 2
+    quarters = (centres[:, 0] >= w / 2).astype(int) + 2 * (centres[:, 1] >= h / 2).astype(int)
+    assert sorted(quarters.tolist()) == [0, 1, 2, 3]
+    assert faces.keypoints.shape == (4, 6, 2) and (faces.tile == -1).all()
 
 
 # --- Haar and the factory ------------------------------------------------------------------

@@ -4,7 +4,9 @@ A gallery frame is analysed tile by tile rather than as one picture: each
 tile is scaled on its own so small faces in a large grid stay big enough for
 the detector, a face is attributed to exactly one tile by construction (it is
 found inside that tile's crop), and camera-off tiles are never looked at, so
-a name or an avatar can never become a face.
+a name or an avatar can never become a face. A frame without a gallery
+grid is searched whole (``_detect_frame``), which a detector whose reach
+depends on scale does at several scales, with stricter checks.
 """
 
 from __future__ import annotations
@@ -60,13 +62,22 @@ class TiledDetector(ABC):
         # at many distances.
         per_tile = layout is not None and layout.grid
         limit = self.max_faces_per_tile if per_tile else None
+        found = self._detect_regions(image, regions, limit) if per_tile else [self._detect_frame(image)]
         parts = []
-        for tile, faces in zip(tiles, self._detect_regions(image, regions, limit)):
+        for tile, faces in zip(tiles, found):
             if per_tile and len(faces) > 1:
                 faces = faces.select(faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * faces.boxes[:, 3].max())
             faces = faces.select(np.argsort(-faces.scores, kind="stable")[:limit])
             parts.append(FaceDetections(faces.boxes, faces.scores, faces.keypoints, np.full(len(faces), tile)))
         return FaceDetections.concat(parts)
+
+    def _detect_frame(self, image: np.ndarray) -> FaceDetections:
+        """All faces in a whole frame that has no gallery grid (boxes in pixels of ``image``).
+
+        By default one region like any tile; a detector whose reach depends
+        on the scale it looks at overrides this to search several scales.
+        """
+        return self._detect_regions(image, np.array([[0, 0, image.shape[1], image.shape[0]]], np.int32), None)[0]
 
     @abstractmethod
     def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:

@@ -1,4 +1,4 @@
-"""MediaPipe BlazeFace on LiteRT, tile by tile, with a check of uncertain candidates.
+"""MediaPipe BlazeFace on LiteRT, per tile or over a whole frame, with a check of uncertain candidates.
 
 Each tile is letterboxed (aspect kept, black padding, RGB in [-1, 1], as
 mediapipe's ImageToTensorCalculator does) into an input whose long side is
@@ -19,10 +19,18 @@ score 0.2-0.7. So the tile pass keeps every candidate above a low
   tiles; 95% of 433 faces 18-70 px above 0.57, hence CONFIRM_SCORE 0.55);
 * larger: a face if it scores ``keep_score`` and its box is not a flat
   camera-off card (``_flat``), which is what large text hits are.
+
+A frame without a gallery grid is searched at several scales instead
+(``_detect_frame``, see MIN_FACE_HEIGHT) and vetted more strictly: nothing
+skips camera-off tiles there and there is no tile to compare sizes in.
+Every candidate must not be flat (at FRAME_FLAT_SHARE), uncertain ones of
+any size need the second look (at FRAME_CONFIRM_SCORE), and a small face on
+the chest of a bigger one is dropped (``_on_a_body``).
 """
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -33,7 +41,7 @@ from ..litert import load_interpreter
 from ..resources import model_path
 from ..types import FaceDetections
 from . import ssd
-from .base import TiledDetector
+from .base import MIN_RELATIVE_SIZE, TiledDetector
 
 
 @dataclass(frozen=True)
@@ -80,27 +88,59 @@ CONFIRM_BELOW = 32
 CONFIRM_SIDE = 64
 CONFIRM_CONTEXT = 2.0
 CONFIRM_SCORE = 0.55
+#: A whole frame has far more uncertain candidates (textured backgrounds,
+#: at every scale): on 12 frames of 30 pasted faces on random textures,
+#: 0.55 let 11 false faces through, 0.6 let 2, for 1 face fewer of 360.
+FRAME_CONFIRM_SCORE = 0.6
+BIG_BELOW, BIG_SCORE, BIG_SIDE = 48, 0.7, 128
 #: Larger uncertain candidates are dropped when their box is mostly flat
 #: colour: a camera-off card rendered by the call app is its fill, maybe an
 #: avatar circle, and thin lettering. Measured share of the box within
 #: FLAT_TOLERANCE grey levels of its two commonest levels: 0.71-0.98 on
 #: rendered names and avatars (JPEG-compressed ones included), 0.24-0.48 on
-#: faces.
+#: faces. In a whole frame every candidate is tested, with FRAME_FLAT_SHARE:
+#: there an initials avatar scores up to 0.84 and its box, which takes in
+#: the disc's edge and the tile around it, is only 0.56 flat or more
+#: (0.56-0.98 on 120 name and avatar hits of 12 camera-off galleries, at
+#: most 0.46 on the faces of pasted, rendered and recorded galleries).
 FLAT_SHARE = 0.6
+FRAME_FLAT_SHARE = 0.52
 FLAT_TOLERANCE = 4
 _CELL = 16  # the coarsest stride: resized inputs are whole cells
+
+#: Whole-frame search (no gallery grid). One view of the frame at INPUT_SIDE
+#: only finds faces over ~1/11 of its long side, so the frame is searched at
+#: a pyramid of scales: from the one that makes the smallest face promised
+#: (MIN_FACE_HEIGHT times the frame height: 24 px at 1080p) FACE_MIN_INPUT
+#: input pixels tall, down to that single view, which finds the biggest
+#: faces. The short-range model finds faces 20-128 input pixels tall
+#: (pasted faces on a texture: candidates for 94 % at 20-23 px, 59 % at
+#: 14-16 px, 100 % at 24-128 px, 38 % at 160-200 px), so levels at most
+#: LEVEL_RATIO apart put every face at 20-80 px in one of them.
+MIN_FACE_HEIGHT = 24 / 1080
+FACE_MIN_INPUT = 20
+LEVEL_RATIO = 4.0
+#: A level bigger than WINDOW_SIDE input pixels is cut into overlapping
+#: windows: LiteRT's arena grows with the input (~180 bytes per input pixel:
+#: 1088x1920 would take 370 MB, 640x640 takes ~75 MB). The windows overlap
+#: by more than the largest face a level is responsible for (FACE_MIN_INPUT
+#: * LEVEL_RATIO = 80 px; bigger ones are whole in the next level), so every
+#: face is whole in some window; the blending NMS merges it with what a
+#: neighbour saw of it (40 faces across window edges: none lost or doubled).
+WINDOW_SIDE = 640
+WINDOW_OVERLAP = 96
 
 
 class _Runner:
     """Runs one model on inputs of any shape it supports, one interpreter per shape.
 
     Resizing a LiteRT input re-plans the graph (milliseconds) and a session
-    sees only a couple of shapes (the tile shape, the second-look square),
-    so each shape's interpreter is built once; a small LRU bounds memory
-    when the layout changes.
+    sees only a few shapes (the tile shape, the second-look square, one
+    window shape per whole-frame level), so each shape's interpreter is
+    built once; a small LRU bounds memory when the layout changes.
     """
 
-    def __init__(self, model: BlazeFaceModel, num_threads: int, capacity: int = 4) -> None:
+    def __init__(self, model: BlazeFaceModel, num_threads: int, capacity: int = 6) -> None:
         self.model = model
         self.num_threads = num_threads
         self.capacity = capacity
@@ -192,17 +232,45 @@ class BlazeFaceDetector(TiledDetector):
         self._run(np.zeros((1, model.input_size, model.input_size, 3), np.float32))
 
     def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
-        return [self._detect_region(image, region, limit) for region in regions]
+        return [self._detect_view(image, _Letterbox.fit(r, self._input_shape(r)), r, limit) for r in regions]
 
-    def _detect_region(self, image: np.ndarray, region: np.ndarray, limit: int | None) -> FaceDetections:
-        letterbox = _Letterbox.fit(region, self._input_shape(region))
+    def _detect_frame(self, image: np.ndarray) -> FaceDetections:
+        """Every window of every level (see MIN_FACE_HEIGHT), merged by blending NMS.
+
+        A face whole in two windows or found at two levels becomes one. The
+        full-range model's fixed 192x192 input would need hundreds of windows
+        for the same reach, so it keeps the single view.
+        """
+        if not self.model.resizable:
+            return super()._detect_frame(image)
+        height, width = image.shape[:2]
+        frame = np.array([0, 0, width, height])
+        parts = []
+        for scale in _levels(width, height, self.input_side / max(width, height)):
+            for y, h in _windows(height, scale):
+                for x, w in _windows(width, scale):
+                    letterbox = _Letterbox.fit(np.array([x, y, w, h]), (_cells(h * scale), _cells(w * scale)))
+                    parts.append(self._detect_view(image, letterbox, frame, None, whole_frame=True))
+        faces = FaceDetections.concat(parts)
+        boxes, keypoints, scores = ssd.weighted_nms(faces.boxes, faces.keypoints, faces.scores)
+        faces = FaceDetections(boxes, scores, keypoints)
+        return faces.select(~_on_a_body(faces.boxes))
+
+    def _detect_view(
+        self, image: np.ndarray, letterbox: _Letterbox, region: np.ndarray, limit: int | None, whole_frame: bool = False
+    ) -> FaceDetections:
+        """Vetted faces in one letterboxed view: a tile, or a window of a whole frame.
+
+        region: the tile, or the frame; second looks stay inside it.
+        whole_frame: vet as for a frame without a grid (see the module docstring).
+        """
         kept = []
         # Candidates come best first; stop once the tile has all it may keep,
         # so a busy tile cannot trigger a long run of second looks.
         for face in zip(*self._look(image, letterbox, self.min_score)):
             if len(kept) == limit:
                 break
-            face = self._vet(image, region, face, face[0][3] * letterbox.scale)
+            face = self._vet(image, region, face, face[0][3] * letterbox.scale, whole_frame)
             if face is not None:
                 kept.append(face)
         if not kept:
@@ -210,9 +278,21 @@ class BlazeFaceDetector(TiledDetector):
         boxes, keypoints, scores = (np.stack(column) for column in zip(*kept))
         return FaceDetections(boxes, scores, keypoints)
 
-    def _vet(self, image: np.ndarray, region: np.ndarray, face: tuple, input_height: float):
+    def _vet(self, image: np.ndarray, region: np.ndarray, face: tuple, input_height: float, whole_frame: bool = False):
         """The candidate face (box, keypoints, score), a refined one, or None (see the module docstring)."""
         box, _, score = face
+        if whole_frame:
+            # No camera-off flags and no tile to compare sizes in: any
+            # candidate may be a rendered card (an avatar scores up to 0.84)
+            # and uncertain ones of any size need the second look.
+            if _flat(image, box, region, FRAME_FLAT_SHARE):
+                return None
+            if score >= self.model.sure_score:
+                return face
+            found = self._confirm(image, region, box, FRAME_CONFIRM_SCORE)
+            if found is None and input_height >= BIG_BELOW:
+                found = self._confirm(image, region, box, BIG_SCORE, BIG_SIDE)
+            return found
         if score >= self.model.sure_score:
             return face
         if input_height < CONFIRM_BELOW:
@@ -226,7 +306,7 @@ class BlazeFaceDetector(TiledDetector):
             return self.model.input_size, self.model.input_size
         w, h = int(region[2]), int(region[3])
         scale = self.input_side / max(w, h)
-        return -(-round(h * scale) // _CELL) * _CELL, -(-round(w * scale) // _CELL) * _CELL
+        return _cells(h * scale), _cells(w * scale)
 
     def _look(self, image: np.ndarray, letterbox: _Letterbox, min_score: float):
         """Boxes (n, 4), keypoints (n, 6, 2) in image pixels and scores (n,), best first."""
@@ -236,7 +316,9 @@ class BlazeFaceDetector(TiledDetector):
         boxes[:, 2:] /= letterbox.scale
         return boxes, letterbox.to_image(keypoints), scores
 
-    def _confirm(self, image: np.ndarray, region: np.ndarray, candidate: np.ndarray):
+    def _confirm(
+        self, image: np.ndarray, region: np.ndarray, candidate: np.ndarray, min_score: float = CONFIRM_SCORE, side: int = CONFIRM_SIDE
+    ):
         """The face a zoomed look finds at ``candidate``, or None.
 
         The look stays inside the tile (``region``), like the tile pass. It
@@ -249,9 +331,9 @@ class BlazeFaceDetector(TiledDetector):
         x1, y1 = np.minimum(np.ceil(centre + half), region[:2] + region[2:]).astype(int)
         if x1 <= x0 or y1 <= y0:
             return None
-        side = CONFIRM_SIDE if self.model.resizable else self.model.input_size
+        side = side if self.model.resizable else self.model.input_size
         letterbox = _Letterbox.fit(np.array([x0, y0, x1 - x0, y1 - y0]), (side, side))
-        boxes, keypoints, scores = self._look(image, letterbox, CONFIRM_SCORE)
+        boxes, keypoints, scores = self._look(image, letterbox, min_score)
         # The same face: its centre within 0.3 candidate sizes of the candidate's.
         near = np.linalg.norm(boxes[:, :2] + boxes[:, 2:] / 2 - centre, axis=1) < 0.3 * max(candidate[2], candidate[3])
         if not near.any():
@@ -260,7 +342,54 @@ class BlazeFaceDetector(TiledDetector):
         return boxes[best], keypoints[best], scores[best]
 
 
-def _flat(image: np.ndarray, box: np.ndarray, region: np.ndarray) -> bool:
+def _on_a_body(boxes: np.ndarray) -> np.ndarray:
+    """(N,) True for faces on the body of a face at least twice as tall (see MIN_RELATIVE_SIZE).
+
+    The whole-frame form of the per-tile size rule: a small "face" within a
+    face height below a bigger face's chin and a face width either side of
+    it is on that person's chest (BlazeFace likes a spacesuit's collar ring),
+    which hides anyone behind. A face in the gallery row below sits over two
+    face heights lower, so it is not taken for one.
+    """
+    x, y, w, h = (boxes[None, :, k] for k in range(4))  # the bigger face: columns
+    cx, cy = (boxes[:, k : k + 1] + boxes[:, k + 2 : k + 3] / 2 for k in range(2))  # the smaller: rows
+    body = (cx >= x - w / 2) & (cx <= x + 1.5 * w) & (cy >= y + h) & (cy <= y + 2 * h)
+    return (body & (boxes[:, 3:4] <= MIN_RELATIVE_SIZE * h)).any(axis=1)
+
+
+def _cells(size: float) -> int:
+    """``size`` input pixels rounded, then up to whole cells."""
+    return -(-round(size) // _CELL) * _CELL
+
+
+def _levels(width: int, height: int, fit: float) -> np.ndarray:
+    """Scales (input / image pixels) of the whole-frame search, finest first, ending at ``fit``.
+
+    fit: the scale of the single whole-frame view. The finest level never
+    enlarges the frame: upscaling adds no detail, and a face under
+    FACE_MIN_INPUT pixels at full resolution is out of reach anyway.
+    """
+    finest = min(1.0, FACE_MIN_INPUT / (MIN_FACE_HEIGHT * height))
+    if finest <= fit:
+        return np.array([fit])
+    return np.geomspace(finest, fit, 1 + math.ceil(math.log(finest / fit) / math.log(LEVEL_RATIO)))
+
+
+def _windows(length: int, scale: float) -> list[tuple[int, int]]:
+    """(start, size) of equal windows covering ``length`` image pixels at ``scale``.
+
+    As few as keep each at most WINDOW_SIDE input pixels, neighbours
+    overlapping by at least WINDOW_OVERLAP input pixels.
+    """
+    side, overlap = WINDOW_SIDE / scale, WINDOW_OVERLAP / scale
+    if length <= side:
+        return [(0, length)]
+    n = math.ceil((length - overlap) / (side - overlap))
+    size = min(length, math.ceil((length + (n - 1) * overlap) / n))
+    return [(int(start), size) for start in np.linspace(0, length - size, n).round()]
+
+
+def _flat(image: np.ndarray, box: np.ndarray, region: np.ndarray, share: float = FLAT_SHARE) -> bool:
     """Whether ``box`` (clipped to ``region``) is mostly two flat colours (see FLAT_SHARE)."""
     x0, y0 = np.maximum(box[:2], region[:2]).astype(int)
     x1, y1 = np.minimum(box[:2] + box[2:], region[:2] + region[2:]).astype(int)
@@ -275,4 +404,4 @@ def _flat(image: np.ndarray, box: np.ndarray, region: np.ndarray) -> bool:
         mode = int(near.argmax())
         covered += near[mode]
         histogram[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1] = 0
-    return covered >= FLAT_SHARE * gray.size
+    return covered >= share * gray.size

@@ -8,5 +8,6 @@ exported ``.tflite`` file with LiteRT. Modules:
 - ``model``: the Keras network.
 - ``train``: the resumable training loop (CLI).
 - ``calibrate``: temperature scaling.
-- ``export``: ``.tflite`` conversion, verification and the model card (CLI).
+- ``export``: ``.tflite`` conversion, verification and the model card (CLI),
+  rendered from ``card_template.md``.
 """

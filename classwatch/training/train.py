@@ -36,10 +36,10 @@ KEEP_CHECKPOINTS = 2
 @dataclass(frozen=True)
 class TrainConfig:
     data: str
-    epochs: int = 24
+    epochs: int = 16
     batch_size: int = 128
     lr: float = 2e-3  # peak learning rate after warm-up
-    warmup_epochs: float = 2.0
+    warmup_epochs: float = 1.0
     weight_decay: float = 0.01  # AdamW decoupled decay (scaled by the learning rate)
     label_smoothing: float = 0.05
     ferplus_weight: float = 0.5  # share of the FER+ vote distribution in the target

@@ -39,7 +39,9 @@ from .live import LiveBuffer, confidence_word, reading_status
 from .timeline import TimelineWidget
 from ..session.model import format_duration
 
-PRIVACY_LINE = "Aggregate only \u00b7 no images are stored \u00b7 numbers about the class, never about one person"
+PRIVACY_LINE = "Class aggregates only \u00b7 no images stored"
+PRIVACY_TIP = ("classwatch shows and records numbers about the whole class, never about one person. "
+               "No screen picture or face image is written anywhere; it stays in memory for one reading.")
 
 #: Run states the views know (the controller's ``State`` values plus "idle").
 RUN_TEXT = {
@@ -313,6 +315,7 @@ class Dashboard(QMainWindow):
         footer.addStretch(1)
         privacy = QLabel(PRIVACY_LINE)
         privacy.setObjectName("faint")
+        privacy.setToolTip(PRIVACY_TIP)
         footer.addWidget(privacy)
         outer.addLayout(footer)
 
@@ -320,8 +323,8 @@ class Dashboard(QMainWindow):
         self.on_close = None
         self.set_presence_only(presence_only)
         self.set_run_state("idle")
-        self.resize(1080, 800)
-        self.setMinimumSize(760, 640)
+        self.setMinimumSize(720, 560)
+        self.resize(self.sizeHint())
 
     # --- modes and states ------------------------------------------------------------------
 
@@ -409,7 +412,11 @@ class Dashboard(QMainWindow):
             self.timeline.follow_now(now)
 
     def sizeHint(self) -> QSize:
-        return QSize(1080, 800)
+        """1080 x 800, or less on a small screen (a 1366 x 768 laptop also shows the call)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None:
+            return QSize(1080, 800)
+        return QSize(min(1080, int(screen.width() * 0.8)), min(800, int(screen.height() * 0.9)))
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.on_close is not None:
@@ -471,6 +478,7 @@ class CompactWindow(QWidget):
         col.addLayout(buttons)
         layout.addLayout(col, 1)
         self.setFixedSize(320, 112)
+        self._fault = False
         self.set_run_state("idle")
 
     def set_run_state(self, state: str, message: str = "") -> None:
@@ -479,12 +487,14 @@ class CompactWindow(QWidget):
         running = state in ("running", "starting", "fault")
         self.pause_button.setText("Pause" if running else ("Resume" if state == "paused" else "Start"))
         self.bookmark_button.setEnabled(state not in ("idle", "stopped"))
-        if state == "fault":
+        self._fault = state == "fault"
+        if self._fault:
             self.detail.setText(message)
             self.setToolTip(message)
         else:
             self.detail.setText("")
             self.setToolTip("")
+            self._rendered_version = -1
 
     def render(self, buffer: LiveBuffer, now: float | None = None) -> None:
         if buffer.version == self._rendered_version:
@@ -502,5 +512,9 @@ class CompactWindow(QWidget):
         state, title, _ = reading_status(s, self.min_faces)
         if state == "value":
             self.gauge.set_value(s.mood_index)
+            word = theme.mood_word(s.mood_index)
         else:
-            self.gauge.set_unavailable("too few faces" if s.faces < self.min_faces else "\u2013")
+            self.gauge.set_unavailable("\u2013")
+            word = "too few faces for a reading" if s.faces < self.min_faces else "no reading"
+        if not self._fault:
+            self.detail.setText(word)

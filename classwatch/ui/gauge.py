@@ -136,7 +136,7 @@ class MoodGauge(QWidget):
             f = theme.font(size, weight=QFont.Weight.DemiBold)
             f.setPixelSize(int(size))
             p.setFont(f)
-            p.setPen(theme.mood_color(self.value) if abs(self.value or 0) > 0.05 else QColor(theme.TEXT))
+            p.setPen(QColor(theme.TEXT))  # the arc carries the colour; the number stays plain and legible
             box = QRectF(cx - r, cy - size * 0.95, 2 * r, size * 1.2)
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, theme.signed(self.value))
             if compact:

@@ -32,6 +32,7 @@ from .icons import app_icon
 from ..detect import DETECTORS
 from ..errors import ClasswatchError
 from ..policy import EffectiveSettings, apply_user_change
+from ..resources import asset_path
 from ..session.exporting import EXPORT_FORMATS
 from ..settings import RANGES, Settings, save_user_settings
 
@@ -39,7 +40,9 @@ DETECTOR_NAMES = {
     "dnn": "BlazeFace neural network (recommended)",
     "haar": "OpenCV Haar cascade (lighter, misses more faces)",
 }
-LOCK = "\U0001F512"
+
+
+LOCK_ICON = asset_path("icons/lock.svg").as_posix()
 
 
 class SettingsDialog(QDialog):
@@ -66,7 +69,7 @@ class SettingsDialog(QDialog):
             notes.append(f"<b>The admin policy cannot be used.</b> {effective.policy_error}. "
                          "The safest settings are in force until it is fixed.")
         elif effective.locked:
-            notes.append(f"{LOCK} Some settings are set by your administrator: {effective.lock_reason or ''}")
+            notes.append(f"<b>Some settings are set by your administrator.</b> {effective.lock_reason or ''}")
         if effective.settings_warning:
             notes.append(effective.settings_warning)
         self.banner = QLabel("<br>".join(notes))
@@ -169,7 +172,7 @@ class SettingsDialog(QDialog):
         if self.effective.is_locked(name):
             widget.setEnabled(False)
             reason = self.effective.lock_reason or "Set by the admin policy"
-            lock = QLabel(f"{LOCK} set by admin")
+            lock = QLabel(f"<img src='{LOCK_ICON}' width=13 height=13>&nbsp;set by admin")
             lock.setObjectName("lock")
             lock.setToolTip(reason)
             widget.setToolTip(reason)

@@ -14,6 +14,7 @@ from . import compat  # noqa: F401  (before any signal is emitted; see compat.py
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ..resources import asset_path
 from ..types import EXPRESSIONS
 
 # --- palette ---------------------------------------------------------------------------------
@@ -127,6 +128,15 @@ QPushButton#flat:checked {{ color: {ACCENT}; }}
 QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{ background: #15191d; border: 1px solid #3b4550; border-radius: 6px; padding: 4px 6px; }}
 QLineEdit:disabled, QSpinBox:disabled, QDoubleSpinBox:disabled, QComboBox:disabled {{ color: {FAINT}; border-color: #2d343c; }}
 QCheckBox:disabled {{ color: {FAINT}; }}
+QCheckBox::indicator {{ width: 15px; height: 15px; border: 1px solid #5c6773; border-radius: 4px; background: #15191d; }}
+QCheckBox::indicator:hover {{ border-color: {ACCENT}; }}
+QCheckBox::indicator:checked {{ background: #2f6fa8; border-color: #3a82c4; image: url("{{check}}"); }}
+QCheckBox::indicator:disabled {{ border-color: #363e47; background: #1d2227; }}
+QCheckBox::indicator:checked:disabled {{ background: #3a4250; border-color: #3a4250; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 18px; border: none; background: transparent; }}
+QAbstractSpinBox::up-arrow {{ image: url("{{up}}"); width: 10px; height: 6px; }}
+QAbstractSpinBox::down-arrow {{ image: url("{{down}}"); width: 10px; height: 6px; }}
+QAbstractSpinBox::up-arrow:disabled, QAbstractSpinBox::down-arrow:disabled {{ image: none; }}
 QListWidget {{ background: #15191d; border: 1px solid {PANEL_EDGE}; border-radius: 8px; }}
 QListWidget::item {{ padding: 6px; }}
 QListWidget::item:selected {{ background: #2f4f6e; color: {TEXT}; }}
@@ -162,4 +172,7 @@ def apply(app: QApplication) -> None:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(FAINT))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(FAINT))
     app.setPalette(palette)
-    app.setStyleSheet(STYLE_SHEET)
+    sheet = STYLE_SHEET
+    for key, name in (("{check}", "check"), ("{up}", "arrow-up"), ("{down}", "arrow-down")):
+        sheet = sheet.replace(key, asset_path(f"icons/{name}.svg").as_posix())
+    app.setStyleSheet(sheet)

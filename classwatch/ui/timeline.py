@@ -87,7 +87,7 @@ class TimelineWidget(QWidget):
         layout.addLayout(header)
 
         self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.ci.layout.setSpacing(2)
+        self.canvas.ci.layout.setSpacing(10)
         self.canvas.ci.setContentsMargins(2, 2, 10, 2)
         layout.addWidget(self.canvas, 1)
 
@@ -261,14 +261,16 @@ class TimelineWidget(QWidget):
             if not self.following:
                 return
             now = now if now is not None else (float(s.wall[-1]) if has else time.time())
+            first = float(s.wall[0]) if has else now
             if self.window_s is None:
-                lo = float(s.wall[0]) if has else now - 300
-                span = max(now - lo, 60.0)
-                lo = now - span
+                span = max(now - first, 60.0)
+                lo, hi = now - span, now + span * 0.02
+            elif now - first < self.window_s * 0.98:
+                # A young session fills the window from the left instead of hugging the right edge.
+                lo = first - self.window_s * 0.02
+                hi = lo + self.window_s
             else:
-                span = self.window_s
-                lo = now - span
-            hi = now + span * 0.02
+                lo, hi = now - self.window_s, now + self.window_s * 0.02
         else:
             if not has:
                 return

@@ -1,0 +1,136 @@
+"""CPU use of the desktop app: analysing a 7x7 gallery at the default rate, versus idle.
+
+Runs ``classwatch app`` (``python -m classwatch.ui.app_command``) in a
+subprocess on Qt's offscreen platform, with fresh settings and data folders
+(default settings: one reading a second, BlazeFace + the expression model):
+
+- analysing: ``--demo`` on a synthetic 7x7 gallery (``render_gallery(7, 7)``,
+  1920x1080, saved to a temporary PNG), dashboard shown;
+- analysing, compact: the same with ``--compact`` (the small always-on-top view);
+- idle: the app started, dashboard shown, not analysing (the baseline).
+
+For each, the process CPU time (user + system, all threads) is sampled every
+``--window`` seconds after a ``--warmup`` (start-up and model loading are not
+the steady state) and the median of CPU seconds / wall seconds over the
+windows is reported, in % of one core. The recorded session tells how many
+readings were made and how long the first one took from process start.
+
+    python benchmarks/app_cpu.py [--seconds 30] [--window 5] [--warmup 6] [--json]
+
+Linux (reads /proc) or any OS with psutil installed. The machine should be
+otherwise quiet: other processes do not count against the app's CPU time,
+but they slow it down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads, in seconds."""
+    try:
+        import psutil
+
+        t = psutil.Process(pid).cpu_times()
+        return t.user + t.system
+    except ImportError:
+        pass
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15 of stat)
+
+
+def run(label: str, extra: list[str], seconds: float, window: float, warmup: float, folder: Path) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               CLASSWATCH_CONFIG_DIR=str(folder / f"config-{label}"), CLASSWATCH_DATA_DIR=str(folder / f"data-{label}"))
+    env.pop("CLASSWATCH_POLICY", None)
+    total = warmup + seconds + 3
+    cmd = [sys.executable, "-m", "classwatch.ui.app_command", "--quit-after", str(total), *extra]
+    started = time.time()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(warmup)
+        samples = []
+        c0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        end = t0 + seconds
+        while time.monotonic() < end - 1e-3 and proc.poll() is None:
+            time.sleep(window)
+            c1, t1 = cpu_seconds(proc.pid), time.monotonic()
+            samples.append(100.0 * (c1 - c0) / (t1 - t0))
+            c0, t0 = c1, t1
+    finally:
+        out, err = proc.communicate(timeout=total + 60)
+    result = {
+        "label": label,
+        "cpu_percent_median": round(statistics.median(samples), 1) if samples else None,
+        "cpu_percent_windows": [round(s, 1) for s in samples],
+        "exit_status": proc.returncode,
+    }
+    db = folder / f"data-{label}" / "sessions.sqlite"
+    if db.exists():
+        from classwatch.session import SessionStore
+
+        with SessionStore(db, create=False) as store:
+            infos = store.list_sessions()
+            if infos:
+                data = store.load(infos[-1].name)
+                result["readings"] = len(data.samples)
+                result["faces_last"] = data.samples[-1].sample.faces if data.samples else None
+                if data.samples:
+                    result["first_reading_after_s"] = round(data.samples[0].wall_time - started, 1)
+    if proc.returncode:
+        result["stderr"] = err[-800:]
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured seconds per run (default 30)")
+    parser.add_argument("--window", type=float, default=5.0, help="seconds per CPU sample (default 5)")
+    parser.add_argument("--warmup", type=float, default=6.0, help="seconds before measuring (default 6)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO))
+    import cv2
+
+    from classwatch.synthetic import render_gallery
+
+    with tempfile.TemporaryDirectory(prefix="classwatch-cpu-") as tmp:
+        folder = Path(tmp)
+        gallery = folder / "gallery_7x7.png"
+        cv2.imwrite(str(gallery), render_gallery(7, 7).image)
+        runs = [
+            run("idle", [], args.seconds, args.window, args.warmup, folder),
+            run("analysing", ["--demo", str(gallery)], args.seconds, args.window, args.warmup, folder),
+            run("analysing-compact", ["--demo", str(gallery), "--compact"], args.seconds, args.window, args.warmup, folder),
+        ]
+    report = {"cores": os.cpu_count(), "python": sys.version.split()[0], "gallery": "7x7, 1920x1080", "runs": runs}
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"classwatch app CPU use ({report['cores']} cores, Python {report['python']}, gallery {report['gallery']}):")
+    for r in runs:
+        extra = ""
+        if "readings" in r:
+            extra = f"  readings {r['readings']}, faces {r['faces_last']}, first reading {r.get('first_reading_after_s')} s after start"
+        print(f"  {r['label']:18s} {r['cpu_percent_median']}% of one core (median; windows {r['cpu_percent_windows']}){extra}")
+        if r.get("stderr"):
+            print("    stderr: " + r["stderr"].strip().replace("\n", "\n    "))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
