@@ -7,7 +7,9 @@ subprocess on Qt's offscreen platform, with fresh settings and data folders
 - analysing: ``--demo`` on a synthetic 7x7 gallery (``render_gallery(7, 7)``,
   1920x1080, saved to a temporary PNG), dashboard shown;
 - analysing, compact: the same with ``--compact`` (the small always-on-top view);
-- idle: the app started, dashboard shown, not analysing (the baseline).
+- idle: the app started, dashboard shown, not analysing (the baseline);
+- pipeline only: ``Pipeline.process`` on the same image in this process, no
+  Qt at all: the analysis cost the app adds its own overhead to.
 
 For each, the process CPU time (user + system, all threads) is sampled every
 ``--window`` seconds after a ``--warmup`` (start-up and model loading are not
@@ -95,6 +97,25 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
     return result
 
 
+def pipeline_only(image, every: float, frames: int = 15) -> dict:
+    """The same analysis without the app: CPU seconds per frame of Pipeline.process, as % of one core
+    at one frame every ``every`` seconds (the floor the app cannot go below)."""
+    from classwatch.pipeline import Pipeline, PipelineConfig
+    from classwatch.types import Frame
+
+    pipeline = Pipeline(PipelineConfig())
+    for i in range(3):
+        pipeline.process(Frame(image, float(i)))
+    costs = []
+    for i in range(frames):
+        c = time.process_time()
+        pipeline.process(Frame(image, float(3 + i)))
+        costs.append(time.process_time() - c)
+    per_frame = statistics.median(costs)
+    return {"label": "pipeline only", "cpu_ms_per_frame": round(1000 * per_frame, 1),
+            "cpu_percent_median": round(100 * per_frame / every, 1)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="measured seconds per run (default 30)")
@@ -111,8 +132,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="classwatch-cpu-") as tmp:
         folder = Path(tmp)
         gallery = folder / "gallery_7x7.png"
-        cv2.imwrite(str(gallery), render_gallery(7, 7).image)
+        cv2.imwrite(str(gallery), render_gallery(7, 7).image)  # lossless: the app sees exactly this
+        image = render_gallery(7, 7).image
         runs = [
+            pipeline_only(image, every=1.0),
             run("idle", [], args.seconds, args.window, args.warmup, folder),
             run("analysing", ["--demo", str(gallery)], args.seconds, args.window, args.warmup, folder),
             run("analysing-compact", ["--demo", str(gallery), "--compact"], args.seconds, args.window, args.warmup, folder),
@@ -123,6 +146,10 @@ def main() -> int:
         return 0
     print(f"classwatch app CPU use ({report['cores']} cores, Python {report['python']}, gallery {report['gallery']}):")
     for r in runs:
+        if "cpu_ms_per_frame" in r:
+            print(f"  {r['label']:18s} {r['cpu_percent_median']}% of one core at 1 reading/s "
+                  f"({r['cpu_ms_per_frame']} ms CPU per frame, in-process, no Qt)")
+            continue
         extra = ""
         if "readings" in r:
             extra = f"  readings {r['readings']}, faces {r['faces_last']}, first reading {r.get('first_reading_after_s')} s after start"

@@ -20,6 +20,37 @@ DATA_DIR_ENV = "CLASSWATCH_DATA_DIR"
 DB_FILENAME = "sessions.sqlite"
 
 
+#: Environment variable that moves the settings folder.
+CONFIG_DIR_ENV = "CLASSWATCH_CONFIG_DIR"
+
+
+def _user_dir(
+    env: Mapping[str, str] | None,
+    platform: str | None,
+    override: str,
+    windows: tuple[str, str],
+    xdg: tuple[str, str],
+) -> Path:
+    """A per-user folder: the ``override`` variable if set, else the OS convention.
+
+    windows: (environment variable, fallback below the home folder);
+    xdg: (XDG variable, fallback below the home folder). macOS always uses
+    ``~/Library/Application Support``.
+    """
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if env.get(override):
+        return Path(env[override]).expanduser()
+    home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+    if platform.startswith("win"):
+        return Path(env.get(windows[0]) or home / windows[1]) / APP_NAME
+    if platform == "darwin":
+        return home / "Library" / "Application Support" / APP_NAME
+    # XDG says a relative XDG_*_HOME is invalid and must be ignored.
+    base = env.get(xdg[0], "")
+    return (Path(base) if base and Path(base).is_absolute() else home / xdg[1]) / APP_NAME
+
+
 def data_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
     """The per-user data folder (not created here).
 
@@ -32,20 +63,20 @@ def data_dir(env: Mapping[str, str] | None = None, platform: str | None = None) 
     ``env`` and ``platform`` default to ``os.environ`` and ``sys.platform``;
     they are parameters so every OS can be tested on any OS.
     """
-    env = os.environ if env is None else env
-    platform = sys.platform if platform is None else platform
-    if env.get(DATA_DIR_ENV):
-        return Path(env[DATA_DIR_ENV]).expanduser()
-    home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
-    if platform.startswith("win"):
-        base = env.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / APP_NAME
-    if platform == "darwin":
-        return home / "Library" / "Application Support" / APP_NAME
-    # XDG says a relative XDG_DATA_HOME is invalid and must be ignored.
-    xdg = env.get("XDG_DATA_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / APP_NAME
+    return _user_dir(env, platform, DATA_DIR_ENV, ("LOCALAPPDATA", "AppData/Local"), ("XDG_DATA_HOME", ".local/share"))
+
+
+def config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    """The per-user settings folder (not created here).
+
+    Linux and other Unix: ``$XDG_CONFIG_HOME/classwatch`` (default
+    ``~/.config/classwatch``); macOS: ``~/Library/Application
+    Support/classwatch`` (``~/Library/Preferences`` is reserved for the
+    system's own preference files); Windows: ``%APPDATA%\\classwatch``, the
+    roaming profile, so preferences follow the teacher while recordings stay
+    local. ``CLASSWATCH_CONFIG_DIR`` overrides all of them.
+    """
+    return _user_dir(env, platform, CONFIG_DIR_ENV, ("APPDATA", "AppData/Roaming"), ("XDG_CONFIG_HOME", ".config"))
 
 
 def default_db_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -28,7 +27,7 @@ from pathlib import Path
 from .aggregate import MIN_FACES
 from .detect import DETECTORS
 from .errors import SettingsError
-from .paths import APP_NAME
+from .paths import config_dir
 from .session.exporting import EXPORT_FORMATS
 from .sources import Region
 
@@ -39,7 +38,6 @@ SETTINGS_VERSION = 1
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 
 #: Environment variable that moves the settings folder (tests, portable installs).
-CONFIG_DIR_ENV = "CLASSWATCH_CONFIG_DIR"
 
 SETTINGS_FILENAME = "settings.json"
 
@@ -201,30 +199,6 @@ def json_value(value: object) -> object:
 
 
 # --- where the file lives
-
-
-def config_dir(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
-    """The per-user settings folder (not created here).
-
-    Linux and other Unix: ``$XDG_CONFIG_HOME/classwatch`` (default
-    ``~/.config/classwatch``); macOS: ``~/Library/Application
-    Support/classwatch`` (``~/Library/Preferences`` is reserved for the
-    system's own preference files); Windows: ``%APPDATA%\\classwatch``, the
-    roaming profile, so preferences follow the teacher while recordings stay
-    local (see ``paths.data_dir``). ``CLASSWATCH_CONFIG_DIR`` overrides all of them.
-    """
-    env = os.environ if env is None else env
-    platform = sys.platform if platform is None else platform
-    if env.get(CONFIG_DIR_ENV):
-        return Path(env[CONFIG_DIR_ENV]).expanduser()
-    home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
-    if platform.startswith("win"):
-        return Path(env.get("APPDATA") or home / "AppData" / "Roaming") / APP_NAME
-    if platform == "darwin":
-        return home / "Library" / "Application Support" / APP_NAME
-    # XDG says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-    xdg = env.get("XDG_CONFIG_HOME", "")
-    return (Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config") / APP_NAME
 
 
 def settings_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:

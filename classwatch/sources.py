@@ -171,7 +171,7 @@ class ScreenSource:
         import mss  # here, not at module level: file sources must work without a display server
 
         try:
-            with mss.mss() as sct:
+            with mss.MSS() as sct:
                 shot = sct.grab(region_on_screen(self.region, sct.monitors))
         except CaptureError:
             raise

@@ -93,13 +93,22 @@ MAX_TRIM = 3
 FLAT_OFF = 0.6
 FLAT_TOL = 3
 #: Seam (gutter-less) grids: a colour step of at least SEAM_STEP levels along
-#: this fraction of every predicted edge.
+#: this fraction of every predicted edge, more than along nearby lines.
 SEAM_STEP = 16
-SEAM_COVER = 0.75
+SEAM_COVER = 0.6
 MAX_GRID = 7
 MIN_SIDE = 32
 
 Box = tuple[int, int, int, int]  # (x0, y0, x1, y1) while searching; (x, y, w, h) in the result
+
+
+@dataclass(frozen=True)
+class _Background:
+    """A candidate background colour: its grey level and the range [lo, hi] counted as background."""
+
+    level: int
+    lo: int
+    hi: int
 
 
 @dataclass(frozen=True)
@@ -142,8 +151,8 @@ def _gutter_grid(gray: np.ndarray) -> np.ndarray | None:
     background, so the better-ranked level (longer lines) wins the tie.
     """
     best: list[Box] = []
-    for level, tol in _background_levels(gray):
-        found = _tiles_on_level(gray, level, tol)
+    for background in _backgrounds(gray):
+        found = _tiles_on_level(gray, background)
         if len(found) > len(best):
             best = found
     if not best:
@@ -154,9 +163,10 @@ def _gutter_grid(gray: np.ndarray) -> np.ndarray | None:
     return np.array([(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in best], np.int32)
 
 
-def _tiles_on_level(gray: np.ndarray, level: int, tol: int) -> list[Box]:
+def _tiles_on_level(gray: np.ndarray, background: _Background) -> list[Box]:
     """XY-cut of the frame along gutters of one background level, plus the island fill."""
-    mask = cv2.inRange(gray, max(0, level - tol), min(255, level + tol))
+    level = background.level
+    mask = cv2.inRange(gray, background.lo, background.hi)
     height, width = gray.shape
     min_h, min_w = max(MIN_TILE_H, height / MIN_TILE_FRAC), width / MIN_TILE_FRAC
     rows = []
@@ -172,14 +182,30 @@ def _tiles_on_level(gray: np.ndarray, level: int, tol: int) -> list[Box]:
                 islands.append((x0, y0, x1, y1))
         tiles, odd = _common_width(tiles)
         rows.append(_Row(y0, y1, tiles, islands + odd))
+    rows = _drop_small(rows)
     found = [t for r in rows for t in r.tiles]
-    if not found:
+    if not found or (len(found) == 1 and _touches_border(found[0], width, height)):
+        # One box cut by the frame edge is a wall or a window region in a
+        # picture, not a tile: a lone gallery tile has a margin all round.
         return []
     return found + _fill_islands(rows, mask)
 
 
-def _background_levels(gray: np.ndarray) -> list[tuple[int, int]]:
-    """(level, tolerance) of the candidate background colours, best first; none when no level forms long lines.
+def _drop_small(rows: list[_Row]) -> list[_Row]:
+    """Rows without tiles under half the tallest tile's height: gallery rows differ far less than that."""
+    heights = [t[3] - t[1] for r in rows for t in r.tiles]
+    if not heights:
+        return rows
+    keep = max(heights) / 2
+    return [_Row(r.y0, r.y1, [t for t in r.tiles if t[3] - t[1] >= keep], r.islands) for r in rows]
+
+
+def _touches_border(box: Box, width: int, height: int) -> bool:
+    return box[0] <= 0 or box[1] <= 0 or box[2] >= width or box[3] >= height
+
+
+def _backgrounds(gray: np.ndarray) -> list[_Background]:
+    """The candidate background colours, best first; none when no level forms long lines.
 
     Candidates are the grey levels whose best row plus best column are most
     covered (within +-PEAK_TOL), from per-line histograms; lines are sampled
@@ -189,9 +215,10 @@ def _background_levels(gray: np.ndarray) -> list[tuple[int, int]]:
     the background runs past the tile edges. Levels within RUN_MARGIN of the
     best are all returned.
 
-    The tolerance (at most BG_TOL) cuts the histogram where it is emptiest,
-    so a camera-off fill a few levels off the gutter, smeared by JPEG, falls
-    wholly in or wholly out, never half.
+    Each is refined to the median of its best rows (a gutter row: one flat
+    colour plus ringing). Its range reaches out at most BG_TOL either side,
+    cut where the histogram is emptiest, so a camera-off fill a few levels off
+    the gutter, smeared by JPEG, falls wholly in or wholly out, never half.
     """
     along_rows = np.ascontiguousarray(gray[:, ::16])
     along_cols = np.ascontiguousarray(gray[::16, :].T)
@@ -199,21 +226,32 @@ def _background_levels(gray: np.ndarray) -> list[tuple[int, int]]:
     row_best, col_best = row_hits.max(axis=0), col_hits.max(axis=0)
     score = np.where((row_best >= 0.5) & (col_best >= 0.25), row_best + col_best, 0.0)
     hist = np.convolve(np.bincount(along_rows.ravel(), minlength=256), np.ones(3), mode="same")
-    ranked: list[tuple[float, int, int]] = []
+    ranked: list[tuple[float, _Background]] = []
     for _ in range(3):  # gutter, a camera-off fill, a toolbar or a wall
-        level = int(score.argmax())
+        lo, hi = _plateau(score)
+        level = (lo + hi) // 2
         if score[level] == 0:
             break
-        score[max(0, level - 2 * PEAK_TOL) : level + 2 * PEAK_TOL + 1] = 0
+        score[max(0, lo - PEAK_TOL) : hi + PEAK_TOL + 1] = 0
         rows, cols = _best_lines(along_rows, row_hits[:, level]), _best_lines(along_cols, col_hits[:, level])
-        # Coverage plateaus over a few levels; the gutter's own level is the commonest value of its lines.
-        lo = max(0, level - PEAK_TOL)
-        level = lo + int(np.bincount(rows.ravel(), minlength=256)[lo : level + PEAK_TOL + 1].argmax())
+        near = rows[np.abs(rows.astype(np.int16) - level) <= PEAK_TOL + 1]
+        level = int(np.median(near))
         row_run, col_run = _run_cover(rows, level), _run_cover(cols, level)
-        if row_run >= 0.5 and col_run >= 0.25:
-            ranked.append((row_run + col_run, level, _tolerance(hist, level)))
-    ranked.sort(reverse=True)
-    return [(level, tol) for runs, level, tol in ranked if runs >= ranked[0][0] - RUN_MARGIN]
+        if row_run >= 0.5 and col_run >= 0.25 and all(abs(level - b.level) > 2 for _, b in ranked):
+            ranked.append((row_run + col_run, _background_range(hist, level)))
+    ranked.sort(key=lambda r: -r[0])
+    return [background for runs, background in ranked if runs >= ranked[0][0] - RUN_MARGIN]
+
+
+def _plateau(score: np.ndarray) -> tuple[int, int]:
+    """First and last level of the run of near-best scores around the best one. JPEG smears a
+    gutter's level both ways, so every level near it covers the gutter about equally well."""
+    lo = hi = int(score.argmax())
+    while lo > 0 and score[lo - 1] >= score[lo] - 0.01:
+        lo -= 1
+    while hi < len(score) - 1 and score[hi + 1] >= score[hi] - 0.01:
+        hi += 1
+    return lo, hi
 
 
 def _best_lines(lines: np.ndarray, hits: np.ndarray) -> np.ndarray:
@@ -240,12 +278,12 @@ def _run_cover(lines: np.ndarray, level: int) -> float:
     return float(_longest_runs(near).max()) / lines.shape[1]
 
 
-def _tolerance(hist: np.ndarray, level: int) -> int:
-    """The tolerance in [MIN_TOL, BG_TOL] whose two cut levels hold the fewest pixels (ties: the widest)."""
-    def cut_mass(tol: int) -> float:
-        return hist[max(0, level - tol)] + hist[min(255, level + tol)]
-
-    return min(range(BG_TOL, MIN_TOL - 1, -1), key=cut_mass)
+def _background_range(hist: np.ndarray, level: int) -> _Background:
+    """Grey range of the background: on each side the cut, MIN_TOL to BG_TOL away, where the
+    histogram holds the fewest pixels (ties: the widest)."""
+    lo = min(range(max(0, level - BG_TOL), max(0, level - MIN_TOL) + 1), key=lambda v: hist[v])
+    hi = min(range(min(255, level + BG_TOL), min(255, level + MIN_TOL) - 1, -1), key=lambda v: hist[v])
+    return _Background(level, lo, hi)
 
 
 def _row_bands(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -465,12 +503,19 @@ def _seam_grid(image: np.ndarray) -> np.ndarray | None:
 
 
 def _seam_strength(image: np.ndarray, axis: int, pos: int) -> float:
-    """Best fraction, within 2 px of ``pos``, of a line where neighbouring pixels differ by SEAM_STEP or more."""
+    """How much more often a sharp step crosses the line at ``pos`` (+-2 px) than lines a few pixels away.
+
+    Steps are counted where neighbouring pixels differ by SEAM_STEP in some
+    channel. Texture steps everywhere (noise, foliage) so the baseline, lines
+    3 to 6 px away, is as high as the peak; a tile seam steps only on itself.
+    """
     lines = image if axis == 0 else image.transpose(1, 0, 2)  # seam between columns pos-1 and pos
-    lo, hi = max(1, pos - 2), min(lines.shape[1] - 1, pos + 2)
+    lo, hi = max(1, pos - 6), min(lines.shape[1] - 1, pos + 6)
     strip = lines[:, lo - 1 : hi + 1].astype(np.int16)
-    step = np.abs(np.diff(strip, axis=1)).max(axis=2) >= SEAM_STEP
-    return float(step.mean(axis=0).max())
+    cover = (np.abs(np.diff(strip, axis=1)).max(axis=2) >= SEAM_STEP).mean(axis=0)
+    offset = np.arange(lo, hi + 1) - pos
+    near, far = cover[np.abs(offset) <= 2], cover[np.abs(offset) >= 3]
+    return float(near.max() - (np.median(far) if len(far) else 0.0))
 
 
 # --- camera on / off ---------------------------------------------------------------------------

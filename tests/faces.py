@@ -78,6 +78,61 @@ def wall(image: np.ndarray, tile: np.ndarray) -> None:
     cv2.rectangle(image, (x + w // 2, y + h // 6), (x + w // 2 + w // 5, y + h), (60, 70, 80), max(2, w // 60))
 
 
+def textured(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A continuous photo-like background without gutters: soft colour blobs, grain and a few straight edges."""
+    blobs = rng.integers(30, 220, (6, 10, 3)).astype(np.uint8)
+    blobs = cv2.resize(blobs, (width, height), interpolation=cv2.INTER_CUBIC)
+    grain = cv2.resize(rng.integers(0, 256, (height // 16, width // 16, 3)).astype(np.uint8), (width, height))
+    image = cv2.addWeighted(cv2.GaussianBlur(blobs, (0, 0), width / 60), 0.75, grain, 0.25, 0)
+    for _ in range(12):
+        (x0, x1), (y0, y1) = rng.integers(0, width, 2), rng.integers(0, height, 2)
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        cv2.line(image, (int(x0), int(y0)), (int(x1), int(y1)), colour, int(rng.integers(1, 6)))
+    return image
+
+
+def scatter(
+    image: np.ndarray,
+    pictures: list[tuple[np.ndarray, tuple[float, float, float, float]]],
+    heights: np.ndarray,
+    rng: np.random.Generator,
+    centres: tuple[tuple[float, float, float], ...] = (),
+) -> np.ndarray:
+    """Paste faces anywhere on ``image`` (no tiles); returns their (N, 4) boxes.
+
+    pictures: (picture, face box) pairs, used in turn. The first faces are
+    centred at ``centres`` ((x, y, height) each), then one of each of
+    ``heights`` goes to a random place. Every face lies inside the image and
+    keeps its picture and the chest below it (a face height under the chin,
+    three wide) to itself, as in a real scene: no face covers another or
+    sits on someone's clothes, even under a tight face crop.
+    """
+    height, width = image.shape[:2]
+    frame = np.array([0, 0, width, height])
+    taken: list[np.ndarray] = []
+    truth = []
+    wanted = [((x, y), size) for x, y, size in centres] + [(None, size) for size in heights]
+    for k, (centre, size) in enumerate(wanted):
+        picture, face = pictures[k % len(pictures)]
+        s = size / face[3]
+        for _ in range(1000):
+            cx, cy = centre if centre else rng.uniform(size / 2, (width - size / 2, height - size / 2))
+            x, y = cx - size / 2, cy - size / 2
+            x0, y0 = min(x - face[0] * s, x - size / 2), y - face[1] * s
+            x1 = max(x0 + picture.shape[1] * s, x + 1.5 * size)
+            y1 = max(y0 + picture.shape[0] * s, y + 2 * size)
+            rect = np.array([x0, y0, x1 - x0, y1 - y0])
+            if not any((rect[:2] < o[:2] + o[2:]).all() and (o[:2] < rect[:2] + rect[2:]).all() for o in taken):
+                break
+            if centre:
+                raise ValueError(f"the picture of the face at {centre} overlaps another")
+        else:
+            raise ValueError("no room left for another face")
+        taken.append(rect)
+        truth.append(paste(image, frame, picture, face, np.array([x, y, size, size], np.float32)))
+    return np.array(truth, np.float32).reshape(-1, 4)
+
+
 def fer_faces(n: int, seed: int = 0) -> np.ndarray | None:
     """(n, 48, 48) uint8 FER2013 face crops, or None when the shared data set is absent."""
     if not FER_NPZ.is_file():

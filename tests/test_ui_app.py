@@ -71,6 +71,38 @@ def test_start_records_a_session_with_bookmarks_and_stop_ends_it(qtbot, isolated
     c.shutdown()
 
 
+def test_bookmark_popup_keeps_the_moment_of_the_press(qtbot, isolated):  # noqa: F811
+    import time
+
+    from PySide6.QtCore import Qt
+
+    c = controller(qtbot, isolated)
+    fast(c)
+    c.show_dashboard()
+    c.ask_bookmark()  # not analysing: nothing to bookmark into
+    assert not c.bookmarks and not hasattr(c, "_popup")
+    c.start()
+    qtbot.waitUntil(lambda: len(c.buffer) >= 1, timeout=5000)
+    pressed = time.time()
+    c.ask_bookmark()
+    popup = c._popup
+    assert abs(popup.wall_time - pressed) < 0.5
+    qtbot.wait(300)  # the teacher types for a while ...
+    popup.edit.setText("Asked a question")
+    qtbot.keyClick(popup.edit, Qt.Key.Key_Return)
+    assert c.bookmarks == [(popup.wall_time, "Asked a question")]  # ... the mark stays where the press was
+    c.ask_bookmark()
+    qtbot.keyClick(c._popup, Qt.Key.Key_Escape)
+    assert len(c.bookmarks) == 1  # Esc cancels
+    c.ask_bookmark()
+    c._popup.save("New topic")  # a preset button
+    name = c.recorder.name
+    c.stop()
+    with SessionStore(isolated / "sessions.sqlite") as store:
+        assert [b.text for b in store.load(name).bookmarks] == ["Asked a question", "New topic"]
+    c.shutdown()
+
+
 def test_a_capture_fault_pauses_with_a_message_and_resumes_keeping_the_session(qtbot, isolated):  # noqa: F811
     broken = threading.Event()
     c = controller(qtbot, isolated, source=FakeSource(fail_always=broken))
@@ -110,7 +142,7 @@ def test_starting_without_a_region_asks_for_one_and_remembers_it(qtbot, isolated
             super().__init__()
             self.opened = []
 
-        def open(self, last=None):
+        def open(self, last=None, exclude=()):
             self.opened.append(last)
 
         def cancel(self):
@@ -180,6 +212,20 @@ def test_session_browser_opens_a_past_session_and_exports_allowed_formats(qtbot,
     assert (isolated / "maths.csv").read_text(encoding="utf-8-sig").startswith("time,kind")
     assert not b.export("json", isolated / "maths.json")
     assert not (isolated / "maths.json").exists() and "not allowed" in b.message.text()
+
+
+def test_window_state_is_remembered_apart_from_the_settings(qtbot, isolated):  # noqa: F811
+    c = controller(qtbot, isolated)
+    c.dashboard.timeline.set_window(900.0)
+    c.show_compact()
+    pos = c.compact.pos()
+    c.shutdown()
+    assert (isolated / "config" / "window-state.ini").is_file()
+    assert not (isolated / "config" / "settings.json").exists()  # window state is not a setting
+    c2 = controller(qtbot, isolated)
+    assert c2.dashboard.timeline.window_s == 900.0
+    assert c2.compact.pos() == pos
+    c2.shutdown()
 
 
 def test_session_browser_without_a_database(qtbot, isolated):  # noqa: F811

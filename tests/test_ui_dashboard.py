@@ -230,3 +230,38 @@ def test_compact_window_is_small_and_on_top(qtbot):
 
 def test_expression_colours_cover_every_expression():
     assert set(theme.EXPRESSION_HEX) == set(EXPRESSIONS)
+
+
+def test_long_sessions_are_drawn_from_about_one_point_per_pixel():
+    from classwatch.ui.live import bin_mean, visible_slice
+
+    x = T0 + np.arange(7200.0)
+    y = np.where(np.arange(7200) < 3600, 0.5, -0.5)
+    y[100:300] = np.nan  # a gap of 200 s stays a gap
+    xb, yb = bin_mean(x, y, 720)
+    assert len(xb) == 720 and yb[0] == pytest.approx(0.5) and yb[-1] == pytest.approx(-0.5)
+    assert np.isnan(yb[10:30]).all() and np.isfinite(yb[9]) and np.isfinite(yb[30])
+    shares = np.tile(np.linspace(0, 1, 7), (7200, 1))
+    _, sb = bin_mean(x, shares, 100)
+    assert sb.shape == (100, 7) and np.allclose(sb[0], shares[0])
+    xb, yb = bin_mean(x[:10], y[:10], 720)
+    assert len(xb) == 10  # few points are left alone
+    xb, _ = bin_mean(x[:1001], y[:1001], 100)  # a remainder becomes one last point
+    assert xb[-1] == pytest.approx(T0 + 1000)
+    part = visible_slice(x, T0 + 100.5, T0 + 200.5)
+    assert (part.start, part.stop) == (100, 202)
+
+
+def test_tray_icons_for_every_state_load_from_the_svgs(qtbot):
+    from classwatch.ui.icons import STATES, app_icon, icon_file, state_icon
+
+    for state in STATES:
+        assert icon_file(f"tray-{state}").is_file()
+        pix = state_icon(state).pixmap(22, 22)
+        assert not pix.isNull() and pix.width() == 22
+    assert not app_icon().pixmap(64, 64).isNull()
+    # The states look different (not one fallback drawing for all).
+    images = [state_icon(s).pixmap(32, 32).toImage() for s in STATES]
+    assert len({bytes(img.constBits()) for img in images}) == len(STATES)
+    with pytest.raises(ValueError):
+        state_icon("sleeping")

@@ -18,6 +18,22 @@ from classwatch.types import EXPRESSIONS, N_EXPRESSIONS, FaceDetections, Frame, 
 HAPPY = EXPRESSIONS.index("happy")
 
 
+def ensure_qapplication() -> None:
+    """Create the widgets-capable QApplication at collection time, before any test runs.
+
+    Another module (the PDF report) makes a plain QGuiApplication when it finds
+    no application; if that happened first, every widget test after it would
+    abort ("Must construct a QApplication before a QWidget").
+    """
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        ensure_qapplication.app = QApplication(["classwatch-tests"])
+
+
+ensure_qapplication()
+
+
 def mood_sample(t: float, mood: float | None = 0.3, faces: int = 6, tiles: int = 8, camera_off: int = 1) -> MoodSample:
     if mood is None:
         return MoodSample(t, tiles, faces, camera_off, None, np.zeros(N_EXPRESSIONS, np.int64), None, 0.5, 0.3)

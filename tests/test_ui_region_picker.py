@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from test_ui_fakes import ensure_qapplication  # noqa: F401  (a QApplication before any test runs)
+
 from classwatch.sources import Region
 from classwatch.ui.geometry import (
     Monitor,
@@ -189,3 +191,28 @@ def test_the_detected_gallery_is_offered_and_enter_takes_it(qtbot):
     picker.overlays[0].grab()  # paints the picture, the dimming and the proposal without error
     qtbot.keyClick(picker.overlays[0], Qt.Key.Key_Enter)
     assert picked and picked[0].monitor == 1 and picked[0].width > 100
+
+
+def test_detection_ignores_our_own_windows_and_odd_sized_panels():
+    """A screen with the gallery on the right and classwatch's dashboard (dark cards) on the left."""
+    import cv2
+
+    from classwatch.synthetic import render_gallery
+    from classwatch.ui.region_picker import detect_gallery, largest_same_size_family
+
+    screen = np.zeros((1000, 2600, 3), np.uint8)
+    g = render_gallery(5, 5, size=(1500, 844), camera_off=(3, 11))
+    screen[78:922, 1100:2600] = g.image
+    # The dashboard: a dark window with two lighter cards of different sizes.
+    screen[0:800, 0:1080] = (36, 31, 27)
+    cv2.rectangle(screen, (16, 52), (590, 387), (49, 42, 36), -1)
+    cv2.rectangle(screen, (604, 52), (1063, 387), (49, 42, 36), -1)
+    region, tiles = detect_gallery(screen, 1, exclude=[(0, 0, 1080, 800)])
+    assert tiles == 25
+    x0, y0 = 1100 + g.tiles[:, 0].min(), 78 + g.tiles[:, 1].min()
+    x1, y1 = 1100 + (g.tiles[:, 0] + g.tiles[:, 2]).max(), 78 + (g.tiles[:, 1] + g.tiles[:, 3]).max()
+    assert x0 - 6 <= region.x <= x0 and y0 - 6 <= region.y <= y0
+    assert x1 <= region.x + region.width <= x1 + 6 and y1 <= region.y + region.height <= y1 + 6
+
+    boxes = [(0, 0, 100, 56)] * 6 + [(0, 0, 300, 200)] * 2
+    assert len(largest_same_size_family(boxes)) == 6

@@ -24,8 +24,9 @@ A frame without a gallery grid is searched at several scales instead
 (``_detect_frame``, see MIN_FACE_HEIGHT) and vetted more strictly: nothing
 skips camera-off tiles there and there is no tile to compare sizes in.
 Every candidate must not be flat (at FRAME_FLAT_SHARE), uncertain ones of
-any size need the second look (at FRAME_CONFIRM_SCORE), and a small face on
-the chest of a bigger one is dropped (``_on_a_body``).
+any size need a second look (at FRAME_CONFIRM_SCORE, large ones maybe a
+third), a small face on the chest of a bigger one is dropped (``_on_a_body``)
+and so is one nested with a more confident one (``_nested``).
 """
 
 from __future__ import annotations
@@ -92,7 +93,14 @@ CONFIRM_SCORE = 0.55
 #: at every scale): on 12 frames of 30 pasted faces on random textures,
 #: 0.55 let 11 false faces through, 0.6 let 2, for 1 face fewer of 360.
 FRAME_CONFIRM_SCORE = 0.6
-BIG_BELOW, BIG_SCORE, BIG_SIDE = 48, 0.7, 128
+#: There, an uncertain candidate at least LARGE_FROM input pixels tall that
+#: fails that look gets one more into a LARGE_SIDE square, which shrinks it
+#: less: a bowed or turned head scores 0.45-0.6 at 32 px but 0.6-0.76 near
+#: its own size (the recording's boy looking down: found in 46 of its 48
+#: frames instead of 40). Textures score higher there too, hence LARGE_SCORE.
+LARGE_FROM = 48
+LARGE_SIDE = 128
+LARGE_SCORE = 0.7
 #: Larger uncertain candidates are dropped when their box is mostly flat
 #: colour: a camera-off card rendered by the call app is its fill, maybe an
 #: avatar circle, and thin lettering. Measured share of the box within
@@ -253,8 +261,7 @@ class BlazeFaceDetector(TiledDetector):
                     parts.append(self._detect_view(image, letterbox, frame, None, whole_frame=True))
         faces = FaceDetections.concat(parts)
         boxes, keypoints, scores = ssd.weighted_nms(faces.boxes, faces.keypoints, faces.scores)
-        faces = FaceDetections(boxes, scores, keypoints)
-        return faces.select(~_on_a_body(faces.boxes))
+        return FaceDetections(boxes, scores, keypoints).select(~_on_a_body(boxes) & ~_nested(boxes, scores))
 
     def _detect_view(
         self, image: np.ndarray, letterbox: _Letterbox, region: np.ndarray, limit: int | None, whole_frame: bool = False
@@ -284,14 +291,14 @@ class BlazeFaceDetector(TiledDetector):
         if whole_frame:
             # No camera-off flags and no tile to compare sizes in: any
             # candidate may be a rendered card (an avatar scores up to 0.84)
-            # and uncertain ones of any size need the second look.
+            # and uncertain ones of any size need a second look.
             if _flat(image, box, region, FRAME_FLAT_SHARE):
                 return None
             if score >= self.model.sure_score:
                 return face
             found = self._confirm(image, region, box, FRAME_CONFIRM_SCORE)
-            if found is None and input_height >= BIG_BELOW:
-                found = self._confirm(image, region, box, BIG_SCORE, BIG_SIDE)
+            if found is None and input_height >= LARGE_FROM:
+                found = self._confirm(image, region, box, LARGE_SCORE, LARGE_SIDE)
             return found
         if score >= self.model.sure_score:
             return face
@@ -317,9 +324,14 @@ class BlazeFaceDetector(TiledDetector):
         return boxes, letterbox.to_image(keypoints), scores
 
     def _confirm(
-        self, image: np.ndarray, region: np.ndarray, candidate: np.ndarray, min_score: float = CONFIRM_SCORE, side: int = CONFIRM_SIDE
+        self,
+        image: np.ndarray,
+        region: np.ndarray,
+        candidate: np.ndarray,
+        min_score: float = CONFIRM_SCORE,
+        side: int = CONFIRM_SIDE,
     ):
-        """The face a zoomed look finds at ``candidate``, or None.
+        """The face a zoomed look (into a ``side`` square) finds at ``candidate``, or None.
 
         The look stays inside the tile (``region``), like the tile pass. It
         returns (box, keypoints, score) from the closer look, whose box and
@@ -342,19 +354,33 @@ class BlazeFaceDetector(TiledDetector):
         return boxes[best], keypoints[best], scores[best]
 
 
-def _on_a_body(boxes: np.ndarray) -> np.ndarray:
-    """(N,) True for faces on the body of a face at least twice as tall (see MIN_RELATIVE_SIZE).
+def _nested(boxes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """(N,) True for faces whose box holds the centre of a more confident face, or whose centre lies in its box.
 
-    The whole-frame form of the per-tile size rule: a small "face" within a
-    face height below a bigger face's chin and a face width either side of
-    it is on that person's chest (BlazeFace likes a spacesuit's collar ring),
-    which hides anyone behind. A face in the gallery row below sits over two
-    face heights lower, so it is not taken for one.
+    Views of one face at different scales that overlap too little for the
+    NMS to merge them: a box around a whole head and shoulders at a coarse
+    level, a box on an eye at a fine one. Two people's faces never overlap
+    that much without one hiding the other.
+    """
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
+    holds = ((centres[None] >= boxes[:, None, :2]) & (centres[None] <= boxes[:, None, :2] + boxes[:, None, 2:])).all(-1)
+    return ((holds | holds.T) & (scores[None, :] > scores[:, None])).any(axis=1)
+
+
+def _on_a_body(boxes: np.ndarray) -> np.ndarray:
+    """(N,) True for faces on the chest of a face at least twice as tall (see MIN_RELATIVE_SIZE).
+
+    The whole-frame form of the per-tile size rule: a small "face" centred
+    within 0.75 face heights under a bigger face's chin and a face width
+    either side of its centre is on that person's clothes (BlazeFace likes a
+    spacesuit's collar ring, 0.25 heights down, even at 0.8), and the chest
+    hides anyone behind. A face in the gallery row below sits lower: even
+    under a face filling 60 % of its tile, 0.9 heights under the chin.
     """
     x, y, w, h = (boxes[None, :, k] for k in range(4))  # the bigger face: columns
     cx, cy = (boxes[:, k : k + 1] + boxes[:, k + 2 : k + 3] / 2 for k in range(2))  # the smaller: rows
-    body = (cx >= x - w / 2) & (cx <= x + 1.5 * w) & (cy >= y + h) & (cy <= y + 2 * h)
-    return (body & (boxes[:, 3:4] <= MIN_RELATIVE_SIZE * h)).any(axis=1)
+    chest = (cx >= x - w / 2) & (cx <= x + 1.5 * w) & (cy >= y + h) & (cy <= y + 1.75 * h)
+    return (chest & (boxes[:, 3:4] <= MIN_RELATIVE_SIZE * h)).any(axis=1)
 
 
 def _cells(size: float) -> int:

@@ -1,1 +1,17 @@
-"""The Qt user interface: the only package that imports PySide6 or pyqtgraph."""
+"""The Qt user interface: the only package that imports PySide6 or pyqtgraph.
+
+A thin layer over the core: it shows ``MoodSample`` numbers and drives the
+core's capture, pipeline, session store and settings; it computes nothing of
+its own beyond display helpers.
+
+- ``app_command``  the ``classwatch app`` subcommand (no Qt at import time)
+- ``app``          QApplication set-up, tray icon, the controller (state, recording, windows)
+- ``worker``       capture + pipeline in a QThread; pause/stop methods, faults as signals, frames dropped not queued
+- ``dashboard``    the dashboard window and the compact always-on-top view
+- ``gauge``, ``bars``, ``timeline``  the mood gauge, expressions now, the pyqtgraph timeline
+- ``live``         ring buffer, trend and point thinning (numpy, no Qt)
+- ``region_picker``, ``geometry``  the capture-region overlay; logical <-> capture pixel math (no Qt)
+- ``settings_dialog``, ``autostart``  settings with policy locks; start on login per OS
+- ``session_browser``, ``report_pdf``  past sessions, exports, the PDF report
+- ``bookmark``, ``icons``, ``theme``  bookmark popup, icons, look
+"""

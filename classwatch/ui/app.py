@@ -21,9 +21,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QObject, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 from .. import __version__
@@ -31,7 +30,7 @@ from ..errors import ClasswatchError
 from ..pipeline import FrameResult
 from ..policy import EffectiveSettings, apply_user_change, load_effective
 from ..session import SessionStore, SessionWriter
-from ..settings import save_user_settings
+from ..settings import config_dir, save_user_settings
 from ..sources import Region
 from . import theme
 from .bookmark import BookmarkPopup
@@ -45,6 +44,9 @@ log = logging.getLogger(__name__)
 
 #: Redraw interval of the dashboard (ms): plots are redrawn from the ring buffer, never per frame.
 DISPLAY_MS = 1000
+
+#: Window positions and the timeline span, next to the settings file (Qt's INI format).
+WINDOW_STATE_FILE = "window-state.ini"
 
 TRAY_STATE = {
     "idle": "idle", "stopped": "idle", "starting": "analysing", "running": "analysing",
@@ -130,6 +132,7 @@ class Controller(QObject):
         pipeline_factory=None,
         retry_s: float = 3.0,
         display_ms: int = DISPLAY_MS,
+        restore_windows: bool = True,
     ) -> None:
         super().__init__()
         self.effective = effective
@@ -190,6 +193,37 @@ class Controller(QObject):
         self.timer.start()
         self._apply_retention()
         self._set_state("idle")
+        # Window state (not settings): where the windows were and which timeline span was shown.
+        self.window_state = QSettings(str(config_dir() / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
+        self._compact_placed = False
+        self._persist_windows = restore_windows
+        if restore_windows:
+            self._restore_windows()
+
+    def _restore_windows(self) -> None:
+        st = self.window_state
+        geometry = st.value("dashboard/geometry")
+        if geometry is not None:
+            self.dashboard.restoreGeometry(geometry)
+        pos = st.value("compact/pos")
+        if isinstance(pos, QPoint) and QGuiApplication.screenAt(pos) is not None:
+            self.compact.move(pos)
+            self._compact_placed = True
+        window = st.value("timeline/window")
+        if window is not None:
+            try:
+                seconds = float(window)
+                self.dashboard.timeline.set_window(seconds if seconds > 0 else None)
+            except (TypeError, ValueError):
+                pass
+
+    def _save_windows(self) -> None:
+        st = self.window_state
+        st.setValue("dashboard/geometry", self.dashboard.saveGeometry())
+        if self._compact_placed:
+            st.setValue("compact/pos", self.compact.pos())
+        st.setValue("timeline/window", self.dashboard.timeline.window_s or 0)
+        st.sync()
 
     # --- tray ------------------------------------------------------------------------------
 
@@ -355,6 +389,11 @@ class Controller(QObject):
         self.render()
 
     def shutdown(self) -> None:
+        if self.timer.isActive() and self._persist_windows:
+            try:
+                self._save_windows()
+            except RuntimeError:  # windows already gone at interpreter exit
+                pass
         self.timer.stop()
         self.stop()
         self.picker.cancel()
@@ -427,8 +466,10 @@ class Controller(QObject):
 
     def show_compact(self) -> None:
         screen = self.dashboard.screen().availableGeometry()
-        if not self.compact.isVisible():
+        if not self.compact.isVisible() and not self._compact_placed:
+            # Top right, out of the way of a centred call window; moved windows stay where they were put.
             self.compact.move(screen.right() - self.compact.width() - 24, screen.top() + 24)
+            self._compact_placed = True
         self.dashboard.hide()
         self.compact.show()
         _raise(self.compact)
@@ -494,7 +535,8 @@ class Controller(QObject):
         if self.demo is not None:
             return
         self._start_after_pick = start_after
-        self.picker.open(self.effective.settings.region)
+        own = [w.frameGeometry() for w in (self.dashboard, self.compact) if w.isVisible()]
+        self.picker.open(self.effective.settings.region, own)
 
     def _region_picked(self, region: Region) -> None:
         try:
@@ -642,7 +684,8 @@ def run_app(
     effective = load_effective()
     db_path = effective.db_path(db)
     app = make_application()
-    controller = Controller(effective, db_path, demo=demo, use_tray=screenshot is None)
+    # A screenshot run is reproducible: default window sizes, no tray.
+    controller = Controller(effective, db_path, demo=demo, use_tray=screenshot is None, restore_windows=screenshot is None)
     for warning in (effective.settings_warning, effective.policy_error):
         if warning:
             log.warning("%s", warning)

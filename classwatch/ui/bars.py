@@ -8,7 +8,6 @@ Shares are the class's mean probabilities (they sum to 100 %).
 from __future__ import annotations
 
 import numpy as np
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -81,6 +80,12 @@ class ExpressionBars(QWidget):
             f2 = theme.font(10)
             f2.setPixelSize(13)
             p.setFont(f2)
+            box = p.fontMetrics().boundingRect(self.placeholder)
+            bw, bh = box.width() + 24, box.height() + 12
+            panel = QRectF(bar_x + (bar_w - bw) / 2, (h - bh) / 2, bw, bh)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(theme.PANEL))
+            p.drawRoundedRect(panel, 6, 6)
             p.setPen(QColor(theme.MUTED))
-            p.drawText(QRectF(bar_x, 0, bar_w, h), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            p.drawText(panel, Qt.AlignmentFlag.AlignCenter, self.placeholder)
         p.end()

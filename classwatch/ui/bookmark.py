@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
@@ -407,8 +406,8 @@ class Dashboard(QMainWindow):
                 self.bars.set_shares(None, "No class reading" if sample is not None else "No reading yet")
             self.trust.show_sample(sample)
         if len(buffer):
-            self.timeline.set_series(buffer.series(), now if running else None)
-        if running:
+            self.timeline.set_series(buffer.series(), now if running else None)  # scrolls too
+        elif running:
             self.timeline.follow_now(now)
 
     def sizeHint(self) -> QSize:

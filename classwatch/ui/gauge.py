@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QConicalGradient, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget

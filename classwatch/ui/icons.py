@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 

@@ -161,3 +161,38 @@ def confidence_word(confidence: float) -> str:
     if confidence >= 0.45:
         return "fair"
     return "low"
+
+
+def visible_slice(x: np.ndarray, lo: float, hi: float) -> slice:
+    """The indices of sorted ``x`` inside [lo, hi], plus one point either side (so lines reach the edges)."""
+    i0 = max(int(np.searchsorted(x, lo, side="left")) - 1, 0)
+    i1 = min(int(np.searchsorted(x, hi, side="right")) + 1, len(x))
+    return slice(i0, i1)
+
+
+def bin_mean(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``max_points`` points: consecutive samples averaged (NaN-aware; an all-NaN bin stays a gap).
+
+    x: (N,) sorted times; y: (N,) or (N, K). Drawing 7,200 points of a 2-hour class into
+    800 pixels costs ten times more than drawing the 800 averages, and shows nothing more.
+    """
+    n = len(x)
+    if n <= max_points or max_points < 1:
+        return x, y
+    k = -(-n // max_points)  # ceil
+    m = (n // k) * k
+    tail = n - m
+    xs = x[:m].reshape(-1, k).mean(axis=1)
+    yy = y[:m].reshape(-1, k, *y.shape[1:])
+    valid = np.isfinite(yy)
+    count = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ys = np.where(valid, yy, 0.0).sum(axis=1) / count
+    if tail:
+        xt = np.array([x[m:].mean()])
+        yt = y[m:]
+        vt = np.isfinite(yt)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            yt = (np.where(vt, yt, 0.0).sum(axis=0) / vt.sum(axis=0))[None]
+        xs, ys = np.concatenate([xs, xt]), np.concatenate([ys, yt])
+    return xs, ys

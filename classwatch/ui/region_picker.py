@@ -23,8 +23,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QGuiApplication, QImage, QPainter, QPen, QScreen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -67,19 +66,76 @@ def grab_monitor(number: int) -> np.ndarray | None:
         return None
 
 
-def detect_gallery(image: np.ndarray, monitor: int) -> tuple[Region, int] | None:
-    """(the gallery's Region, number of tiles) from a monitor picture, or None if no gallery is found."""
+def detect_gallery(image: np.ndarray, monitor: int, exclude: list[tuple[int, int, int, int]] = ()) -> tuple[Region, int] | None:
+    """(the gallery's Region, number of tiles) from a monitor picture, or None if no gallery is found.
+
+    The tile finder expects a picture of the gallery itself; a whole screen also holds
+    the desktop, other windows and classwatch. So candidates are tried: the whole
+    picture, then the bounding box of each large connected area of one flat colour
+    (a gallery's gutters and margins are one connected network of its background
+    colour). The candidate with the most tiles of one size wins; a gallery's tiles
+    share one size, so stray tile-like panels elsewhere do not count.
+
+    exclude: rectangles (x, y, w, h, in the picture's pixels) to ignore, i.e.
+        classwatch's own windows; they are painted over before anything else.
+    """
+    import cv2
+
     from ..tiles import find_tiles
 
-    layout = find_tiles(image)
-    if not layout.grid or len(layout) < 2:
-        return None
-    box = bounding_box(layout.boxes)
     h, w = image.shape[:2]
-    x, y, bw, bh = pad_box(box, 4, w, h)
+    if exclude:
+        image = image.copy()
+        for x, y, ew, eh in exclude:
+            image[max(y, 0) : max(y + eh, 0), max(x, 0) : max(x + ew, 0)] = (128, 0, 128)
+    best: tuple[int, int, list] | None = None  # (tiles, tile area, boxes in picture pixels)
+    for x0, y0, x1, y1 in [(0, 0, w, h), *_flat_areas(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))]:
+        layout = find_tiles(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        if not layout.grid or len(layout) < 2:
+            continue
+        family = largest_same_size_family(layout.boxes)
+        if len(family) < 2:
+            continue
+        score = (len(family), family[0][2] * family[0][3])
+        if best is None or score > best[:2]:
+            best = (*score, [(bx + x0, by + y0, bw, bh) for bx, by, bw, bh in family])
+    if best is None:
+        return None
+    x, y, bw, bh = pad_box(bounding_box(best[2]), 4, w, h)
     if bw < MIN_SIDE or bh < MIN_SIDE:
         return None
-    return Region(monitor, x, y, bw, bh), len(layout)
+    return Region(monitor, x, y, bw, bh), best[0]
+
+
+def _flat_areas(gray: np.ndarray, levels: int = 4, per_level: int = 2) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (x0, y0, x1, y1) of the largest connected areas of the most common grey levels."""
+    import cv2
+
+    small = gray[::2, ::2]
+    hist = np.bincount(small.ravel(), minlength=256)
+    found = []
+    for level in np.argsort(hist)[::-1][:levels]:
+        if hist[level] < small.size * 0.02:
+            break
+        mask = cv2.inRange(small, max(int(level) - 6, 0), min(int(level) + 6, 255))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        order = np.argsort(stats[1:, cv2.CC_STAT_AREA])[::-1][:per_level] + 1
+        for i in order:
+            x, y, bw, bh, area = (int(v) for v in stats[i])
+            if bw >= 32 and bh >= 18 and area >= 0.01 * small.size:
+                found.append((2 * x, 2 * y, min(2 * (x + bw), gray.shape[1]), min(2 * (y + bh), gray.shape[0])))
+    return found
+
+
+def largest_same_size_family(boxes, tolerance: float = 0.04) -> list:
+    """The boxes of the most common size (width and height within ``tolerance``); ties: the larger size."""
+    boxes = [tuple(int(v) for v in b) for b in boxes]
+    best: list = []
+    for _, _, bw, bh in boxes:
+        family = [b for b in boxes if abs(b[2] - bw) <= tolerance * bw and abs(b[3] - bh) <= tolerance * bh]
+        if (len(family), bw * bh) > (len(best), (best[0][2] * best[0][3]) if best else 0):
+            best = family
+    return best
 
 
 @dataclass
@@ -91,6 +147,15 @@ class _Target:
     monitor: int | None
     mon: Monitor | None
     image: QImage | None = None
+
+
+def _capture_rect(rect: QRect, info: ScreenInfo, mon: Monitor) -> tuple[int, int, int, int] | None:
+    """A global logical rectangle as (x, y, w, h) in the capture pixels of one monitor; None if not on it."""
+    sx, sy, sw, sh = info.geometry
+    if rect.right() < sx or rect.bottom() < sy or rect.left() > sx + sw or rect.top() > sy + sh:
+        return None
+    r = logical_to_region((rect.x(), rect.y(), rect.width(), rect.height()), info, 1, mon)
+    return (r.x, r.y, r.width, r.height) if r.width and r.height else None
 
 
 def _to_qimage(bgr: np.ndarray) -> QImage:
@@ -279,7 +344,9 @@ class RegionPicker(QObject):
         self.proposal_label = ""
         self.active = False
 
-    def open(self, last: Region | None = None) -> None:
+    def open(self, last: Region | None = None, exclude: list[QRect] = ()) -> None:
+        """Show the overlays. exclude: classwatch's own windows (global logical
+        rectangles), left out of the gallery detection."""
         if self.active:
             return
         monitors = self._monitors if self._monitors is not None else mss_monitors()
@@ -296,8 +363,9 @@ class RegionPicker(QObject):
                 if image is not None:
                     target.image = _to_qimage(image)
                     if self._detect and self.proposal is None:
+                        own = [_capture_rect(r, info, target.mon) for r in exclude]
                         try:
-                            found = detect_gallery(image, number)
+                            found = detect_gallery(image, number, [r for r in own if r is not None])
                         except Exception:  # detection is a convenience: never block picking
                             log.exception("gallery detection failed")
                             found = None

@@ -41,6 +41,7 @@ from PySide6.QtGui import (  # noqa: E402
     QPdfWriter,
     QPen,
 )
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4, mm
 MARGIN = 18.0
@@ -66,9 +67,11 @@ _app: QGuiApplication | None = None  # kept alive for the life of the process
 
 
 def _ensure_app() -> None:
+    # A QApplication, not a bare QGuiApplication: the same process may show
+    # widgets later (the app exports PDFs), and widgets need a QApplication.
     global _app
     if QGuiApplication.instance() is None:
-        _app = QGuiApplication([sys.argv[0] if sys.argv else "classwatch"])
+        _app = QApplication([sys.argv[0] if sys.argv else "classwatch"])
 
 
 def _font(size: float, bold: bool = False) -> QFont:

@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,

@@ -10,7 +10,6 @@ unit-tested; ``mood_color`` wraps the first in a QColor.
 
 from __future__ import annotations
 
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 

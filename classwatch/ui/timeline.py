@@ -17,15 +17,14 @@ import time
 from datetime import datetime
 
 import numpy as np
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPen
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QLinearGradient
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from . import theme
 from .bars import DISPLAY_ORDER
-from .live import Series
+from .live import Series, bin_mean, visible_slice
 from ..types import EXPRESSIONS
 
 pg.setConfigOptions(antialias=True, background=theme.BG, foreground=theme.MUTED)
@@ -98,6 +97,12 @@ class TimelineWidget(QWidget):
         layout.addWidget(self.legend)
 
         self._build_plots()
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(60)
+        self._redraw_timer.timeout.connect(self._draw)
+        if live:
+            self._update_range(None)  # an empty live timeline shows the next minutes, not 1970
 
     # --- plots -----------------------------------------------------------------------------
 
@@ -125,9 +130,6 @@ class TimelineWidget(QWidget):
             self.faces_curve = self.top.plot(pen=pg.mkPen(theme.ACCENT, width=2), name="faces")
             self.tiles_curve = self.top.plot(pen=pg.mkPen(theme.MUTED, width=1, style=Qt.PenStyle.DashLine), name="tiles")
             self.off_curve = self.top.plot(pen=pg.mkPen(theme.WARN, width=1.5), name="cameras off")
-            for c in (self.faces_curve, self.tiles_curve, self.off_curve):
-                c.setClipToView(True)
-                c.setDownsampling(auto=True, method="peak")
             self.top.setYRange(0, 10, padding=0.05)
             return
         self.title.setText("Class mood and expressions")
@@ -144,11 +146,9 @@ class TimelineWidget(QWidget):
         r, g, b = theme.NEGATIVE_RGB
         grad.setColorAt(0.5, QColor(r, g, b, 0))
         grad.setColorAt(1.0, QColor(r, g, b, 120))
-        self.mood_fill = top.plot(pen=None, fillLevel=0.0, fillBrush=QBrush(grad), connect="finite")
+        # A soft fill needs no antialiasing (saves drawing time); the stacked bands keep it (no seams).
+        self.mood_fill = top.plot(pen=None, fillLevel=0.0, fillBrush=QBrush(grad), connect="finite", antialias=False)
         self.mood_curve = top.plot(pen=pg.mkPen(theme.TEXT, width=2), connect="finite")
-        for c in (self.mood_fill, self.mood_curve):
-            c.setClipToView(True)
-            c.setDownsampling(auto=True, method="mean")
 
         self.bottom_plot = self._new_plot(1, {"bottom": pg.DateAxisItem(orientation="bottom")})
         bp = self.bottom_plot
@@ -161,8 +161,6 @@ class TimelineWidget(QWidget):
         self.share_curves: dict[str, pg.PlotDataItem] = {}
         for name in reversed(DISPLAY_ORDER):
             c = bp.plot(pen=None, fillLevel=0.0, fillBrush=theme.expression_color(name, 200), connect="finite")
-            c.setClipToView(True)
-            c.setDownsampling(auto=True, method="mean")
             self.share_curves[name] = c
 
     # --- data ------------------------------------------------------------------------------
@@ -174,26 +172,36 @@ class TimelineWidget(QWidget):
     def set_series(self, series: Series, now: float | None = None) -> None:
         """Show these readings (all of them; the visible window is chosen by ``set_window``)."""
         self._series = series
-        x = series.wall
-        if self.presence_only:
-            self.faces_curve.setData(x, series.faces.astype(float))
-            self.tiles_curve.setData(x, series.tiles.astype(float))
-            self.off_curve.setData(x, series.camera_off.astype(float))
-            top = max(5.0, float(series.tiles.max()) + 1 if len(series) else 5.0)
+        if self.presence_only and len(series):
+            top = max(5.0, float(series.tiles.max()) + 1)
             self.top.setYRange(0, top, padding=0.05)
-        else:
-            mood = series.mood
-            self.mood_curve.setData(x, mood)
-            self.mood_fill.setData(x, mood)
-            shares = series.shares.astype(np.float64)  # NaN rows (no reading) leave gaps
-            cum = np.zeros(len(x))
-            stacked = {}
-            for name in DISPLAY_ORDER:
-                cum = cum + shares[:, EXPRESSIONS.index(name)] if len(x) else cum
-                stacked[name] = cum
-            for name, curve in self.share_curves.items():
-                curve.setData(x, stacked[name])
-        self._update_range(now)
+        if not self._update_range(now):
+            self._draw()
+
+    def _draw(self) -> None:
+        """Hand the curves only what is visible, averaged down to about one point per pixel."""
+        s = self._series
+        if s is None:
+            return
+        lo, hi = self.x_range()
+        part = visible_slice(s.wall, lo, hi)
+        x = s.wall[part]
+        width = max(int(self.top.vb.width()), 100)
+        max_points = max(150, width // 2)  # two pixels per point: smooth enough, half the drawing
+        if self.presence_only:
+            counts = np.stack([s.faces[part], s.tiles[part], s.camera_off[part]], axis=1).astype(np.float64)
+            xb, cb = bin_mean(x, counts, max_points)
+            self.faces_curve.setData(xb, cb[:, 0])
+            self.tiles_curve.setData(xb, cb[:, 1])
+            self.off_curve.setData(xb, cb[:, 2])
+            return
+        xb, mood = bin_mean(x, s.mood[part], max_points)
+        self.mood_curve.setData(xb, mood)
+        self.mood_fill.setData(xb, mood)
+        _, shares = bin_mean(x, s.shares[part].astype(np.float64), max_points)  # NaN rows leave gaps
+        cum = np.cumsum(shares[:, [EXPRESSIONS.index(n) for n in DISPLAY_ORDER]], axis=1) if len(xb) else None
+        for i, name in enumerate(DISPLAY_ORDER):
+            self.share_curves[name].setData(xb, cum[:, i] if cum is not None else np.zeros(0))
 
     def set_bookmarks(self, bookmarks: list[tuple[float, str]]) -> None:
         for plot, item in self._bookmark_items:
@@ -254,12 +262,13 @@ class TimelineWidget(QWidget):
         if self.live and self.following:
             self._update_range(now)
 
-    def _update_range(self, now: float | None) -> None:
+    def _update_range(self, now: float | None) -> bool:
+        """Move the visible window (live: follow now; review: the session) and redraw; False if not moved."""
         s = self._series
         has = s is not None and len(s) > 0
         if self.live:
             if not self.following:
-                return
+                return False
             now = now if now is not None else (float(s.wall[-1]) if has else time.time())
             first = float(s.wall[0]) if has else now
             if self.window_s is None:
@@ -273,7 +282,7 @@ class TimelineWidget(QWidget):
                 lo, hi = now - self.window_s, now + self.window_s * 0.02
         else:
             if not has:
-                return
+                return False
             lo, hi = float(s.wall[0]), float(s.wall[-1])
             if self.window_s is not None:
                 hi = min(hi, lo + self.window_s)
@@ -284,7 +293,10 @@ class TimelineWidget(QWidget):
             self.top.setXRange(lo, hi, padding=0)
         finally:
             self._setting_range = False
+        self._draw()
+        return True
 
     def _user_moved(self, *args) -> None:
         if self.live and not self._setting_range and self.following:
             self.set_following(False)
+        self._redraw_timer.start()  # the visible part changed: re-pick and re-average the points

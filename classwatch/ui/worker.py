@@ -37,7 +37,6 @@ from enum import Enum
 from typing import Protocol
 
 import numpy as np
-from . import compat  # noqa: F401  (before any signal is emitted; see compat.py)
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..errors import CaptureError, InputError, ModelError
