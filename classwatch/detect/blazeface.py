@@ -23,7 +23,7 @@ score 0.2-0.7. So the tile pass keeps every candidate above a low
 A frame without a gallery grid is searched at several scales instead
 (``_detect_frame``, see MIN_FACE_HEIGHT) and vetted more strictly: nothing
 skips camera-off tiles there and there is no tile to compare sizes in.
-Every candidate must not be flat (at FRAME_FLAT_SHARE), uncertain ones of
+No candidate may be flat (at FRAME_FLAT_SHARE), uncertain ones of
 any size need a second look (at FRAME_CONFIRM_SCORE, large ones maybe a
 third), a small face on the chest of a bigger one is dropped (``_on_a_body``)
 and so is one nested with a more confident one (``_nested``).
@@ -89,15 +89,17 @@ CONFIRM_BELOW = 32
 CONFIRM_SIDE = 64
 CONFIRM_CONTEXT = 2.0
 CONFIRM_SCORE = 0.55
-#: A whole frame has far more uncertain candidates (textured backgrounds,
-#: at every scale): on 12 frames of 30 pasted faces on random textures,
-#: 0.55 let 11 false faces through, 0.6 let 2, for 1 face fewer of 360.
+#: A whole frame has far more uncertain candidates (backgrounds, name
+#: labels, at every scale): in the whole-frame part of
+#: benchmarks/detect_speed.py, 0.55 let through 7 false faces on 60 rendered
+#: galleries and 1 on the Zoom recording, 0.6 let 4 and none, for 0.74
+#: instead of 0.78 of the 24-31 px FER2013 crops on textures.
 FRAME_CONFIRM_SCORE = 0.6
 #: There, an uncertain candidate at least LARGE_FROM input pixels tall that
 #: fails that look gets one more into a LARGE_SIDE square, which shrinks it
-#: less: a bowed or turned head scores 0.45-0.6 at 32 px but 0.6-0.76 near
-#: its own size (the recording's boy looking down: found in 46 of its 48
-#: frames instead of 40). Textures score higher there too, hence LARGE_SCORE.
+#: less: a bowed head scores under 0.6 in the 64 px look but up to 0.76 in
+#: this one (the recording's boy looking down: found in 46 of its 48 frames
+#: instead of 40). Backgrounds score higher there too, hence LARGE_SCORE.
 LARGE_FROM = 48
 LARGE_SIDE = 128
 LARGE_SCORE = 0.7
@@ -108,7 +110,7 @@ LARGE_SCORE = 0.7
 #: rendered names and avatars (JPEG-compressed ones included), 0.24-0.48 on
 #: faces. In a whole frame every candidate is tested, with FRAME_FLAT_SHARE:
 #: there an initials avatar scores up to 0.84 and its box, which takes in
-#: the disc's edge and the tile around it, is only 0.56 flat or more
+#: the disc's edge and the tile around it, can be as little as 0.56 flat
 #: (0.56-0.98 on 120 name and avatar hits of 12 camera-off galleries, at
 #: most 0.46 on the faces of pasted, rendered and recorded galleries).
 FLAT_SHARE = 0.6
