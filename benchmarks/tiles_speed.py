@@ -35,7 +35,9 @@ def main() -> None:
         find_tiles(gallery.image)
         times.append(time.perf_counter() - start)
     p10, p50, p90 = np.percentile(np.array(times) * 1000, [10, 50, 90])
-    print(f"find_tiles 1920x1080 7x7: median {p50:.2f} ms (p10 {p10:.2f}, p90 {p90:.2f}) over {args.runs} runs, 1 thread")
+    print(
+        f"find_tiles 1920x1080 7x7: median {p50:.2f} ms (p10 {p10:.2f}, p90 {p90:.2f}) over {args.runs} runs, 1 thread"
+    )
 
 
 if __name__ == "__main__":

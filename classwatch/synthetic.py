@@ -19,9 +19,9 @@ recorded is that box mapped into the gallery.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -47,25 +47,21 @@ class GalleryStyle:
     off_tile: BGR  # flat fill of a camera-off tile (may equal the background)
     highlight: BGR  # active-speaker frame
     gutter: int  # pixels between tiles in a 1080-pixel-high frame
+    radius: int  # tile corner radius in a 1080-pixel-high frame
     avatar: bool  # camera-off tiles show an initials circle (else the name, centred)
 
 
 STYLES: dict[str, GalleryStyle] = {
     # Zoom dark theme: #1a1a1a gutters, camera-off tiles a shade lighter, green speaker frame.
-    "zoom": GalleryStyle((26, 26, 26), (36, 36, 36), (89, 217, 35), 6, avatar=False),
-    # Google Meet: #202124 background, #3c4043 tiles with a coloured avatar, blue frame.
-    "meet": GalleryStyle((36, 33, 32), (67, 64, 60), (248, 180, 138), 8, avatar=True),
+    "zoom": GalleryStyle((26, 26, 26), (36, 36, 36), (89, 217, 35), gutter=6, radius=0, avatar=False),
+    # Google Meet: #202124 background, #3c4043 tiles with a coloured avatar, blue frame, round corners.
+    "meet": GalleryStyle((36, 33, 32), (67, 64, 60), (248, 180, 138), gutter=8, radius=10, avatar=True),
     # Teams dark: grey-purple stage; camera-off tiles the same colour as the stage.
-    "teams": GalleryStyle((56, 40, 41), (56, 40, 41), (245, 133, 127), 8, avatar=True),
+    "teams": GalleryStyle((56, 40, 41), (56, 40, 41), (245, 133, 127), gutter=8, radius=4, avatar=True),
 }
 
-_NAMES = (
-    "Ada Lovelace", "Alan Turing", "Grace Hopper", "Kofi Mensah", "Mei Chen", "Omar Haddad",
-    "Sofia Rossi", "Lars Berg", "Priya Nair", "Tomas Novak", "Yuki Sato", "Lina Haddad",
-    "Noah Smith", "Emma Muller", "Ivan Petrov", "Zara Ahmed", "Luca Bianchi", "Aiko Tanaka",
-    "Sam Okafor", "Nina Kowalski", "Diego Lopez", "Freya Olsen", "Hana Kim", "Paul Martin",
-    "Rosa Silva", "Ali Demir", "Chloe Dubois", "Jonas Weber", "Maya Cohen", "Ravi Patel",
-)
+_FIRST_NAMES = ("Ada", "Alan", "Grace", "Kofi", "Mei", "Omar", "Sofia", "Lars", "Priya", "Tomas", "Yuki", "Zara")
+_LAST_NAMES = ("Lovelace", "Turing", "Hopper", "Mensah", "Chen", "Haddad", "Rossi", "Berg", "Nair", "Novak")
 _AVATAR_COLOURS: tuple[BGR, ...] = ((181, 81, 63), (71, 160, 67), (0, 152, 255), (176, 39, 156), (136, 150, 0))
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -137,7 +133,7 @@ def gallery_layout(rows: int, cols: int, n_tiles: int, area: tuple[int, int, int
     ax, ay, aw, ah = area
     tw = min((aw - (cols + 1) * gutter) / cols, (ah - (rows + 1) * gutter) / rows * 16 / 9)
     tw = int(tw)
-    th = int(round(tw * 9 / 16))
+    th = round(tw * 9 / 16)
     if tw < 8 or th < 8:
         raise ValueError(f"a {rows}x{cols} grid does not fit in {aw}x{ah}")
     y0 = ay + (ah - rows * th - (rows - 1) * gutter) // 2
@@ -174,10 +170,14 @@ def render_gallery(
     faces: BGR portraits to paste (default ``demo_faces()``).
     jpeg_quality: if given, JPEG-compress the result at that quality.
     """
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}; one of {sorted(STYLES)}")
     spec = STYLES[style]
     width, height = size
     rng = np.random.default_rng(seed)
     n_tiles = rows * cols if n_tiles is None else n_tiles
+    if any(not 0 <= i < n_tiles for i in (*camera_off, *([] if speaker is None else [speaker]))):
+        raise ValueError(f"camera_off {tuple(camera_off)} / speaker {speaker} outside the {n_tiles} tiles")
     portraits = list(faces) if faces is not None else demo_faces()
     image = np.empty((height, width, 3), np.uint8)
     image[:] = spec.background
@@ -186,11 +186,11 @@ def render_gallery(
     tiles = gallery_layout(rows, cols, n_tiles, area, gutter)
     video = np.ones(len(tiles), bool)
     video[list(camera_off)] = False
-    names_of = rng.permutation(len(_NAMES))
+    first, last = rng.permutation(len(_FIRST_NAMES)), rng.permutation(len(_LAST_NAMES))
     face_boxes, face_tile = [], []
     for i, (x, y, w, h) in enumerate(tiles):
         tile = image[y : y + h, x : x + w]
-        name = _NAMES[names_of[i % len(_NAMES)]]
+        name = f"{_FIRST_NAMES[first[i % len(first)]]} {_LAST_NAMES[last[i // len(first) % len(last)]]}"
         if video[i]:
             tile[:] = _background(h, w, rng)
             portrait = portraits[(i + seed) % len(portraits)]
@@ -204,8 +204,9 @@ def render_gallery(
         if speaker == i:
             thickness = max(2, round(3 * height / 1080))
             cv2.rectangle(tile, (0, 0), (w - 1, h - 1), spec.highlight, thickness)
+        _round_corners(tile, round(spec.radius * height / 1080), spec.background)
     if jpeg_quality is not None:
-        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+        _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
         image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     return SyntheticGallery(
         image=image,
@@ -232,8 +233,23 @@ def _draw_chrome(image: np.ndarray, background: BGR, rng: np.random.Generator) -
     image[bar_y : height - top, side : width - side] = (14, 14, 14)
     for k in range(6):  # toolbar buttons with labels
         cx = side + (k + 1) * (width - 2 * side) // 8
-        cv2.rectangle(image, (cx - toolbar // 4, bar_y + toolbar // 6), (cx + toolbar // 4, bar_y + toolbar // 2), (200, 200, 200), -1)
-        cv2.putText(image, "Mute", (cx - toolbar // 3, bar_y + 5 * toolbar // 6), _FONT, toolbar / 120, (200, 200, 200), 1, cv2.LINE_AA)
+        cv2.rectangle(
+            image,
+            (cx - toolbar // 4, bar_y + toolbar // 6),
+            (cx + toolbar // 4, bar_y + toolbar // 2),
+            (200, 200, 200),
+            -1,
+        )
+        cv2.putText(
+            image,
+            "Mute",
+            (cx - toolbar // 3, bar_y + 5 * toolbar // 6),
+            _FONT,
+            toolbar / 120,
+            (200, 200, 200),
+            1,
+            cv2.LINE_AA,
+        )
     gallery_y = top + title
     image[gallery_y:bar_y, side : width - side] = background
     return side, gallery_y, width - 2 * side, bar_y - gallery_y
@@ -275,7 +291,9 @@ def _background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return cv2.add(out, cv2.merge([noise, noise, noise]), dtype=cv2.CV_8U)
 
 
-def _paste_portrait(tile: np.ndarray, portrait: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float, float]:
+def _paste_portrait(
+    tile: np.ndarray, portrait: np.ndarray, rng: np.random.Generator
+) -> tuple[float, float, float, float]:
     """Blend a re-lit, maybe mirrored portrait into the tile; returns the face box in tile pixels.
 
     The portrait is scaled so the face is 30-60 % of the tile height, the face
@@ -287,7 +305,9 @@ def _paste_portrait(tile: np.ndarray, portrait: np.ndarray, rng: np.random.Gener
     fx, fy, fw, fh = face_box(portrait)
     scale = rng.uniform(0.3, 0.6) * th / fh
     scale = min(scale, 0.9 * tw / fw)  # the face must fit the tile's width too
-    src = cv2.resize(portrait, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    src = cv2.resize(
+        portrait, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
     if rng.random() < 0.5:
         src = src[:, ::-1]
         fx = portrait.shape[1] - fx - fw
@@ -297,7 +317,7 @@ def _paste_portrait(tile: np.ndarray, portrait: np.ndarray, rng: np.random.Gener
     cx = tw * rng.uniform(0.4, 0.6)
     cy = max(fh / 2 + 1, th * rng.uniform(0.35, 0.5))
     cx = min(max(cx, fw / 2 + 1), tw - fw / 2 - 1)
-    ox, oy = int(round(cx - fx - fw / 2)), int(round(cy - fy - fh / 2))
+    ox, oy = round(cx - fx - fw / 2), round(cy - fy - fh / 2)
     if oy + src.shape[0] < th:
         src = cv2.copyMakeBorder(src, 0, th - oy - src.shape[0], 0, 0, cv2.BORDER_REPLICATE)
     ph, pw = src.shape[:2]
@@ -313,6 +333,19 @@ def _paste_portrait(tile: np.ndarray, portrait: np.ndarray, rng: np.random.Gener
     bx0, by0 = max(ox + fx, 0.0), max(oy + fy, 0.0)
     bx1, by1 = min(ox + fx + fw, float(tw)), min(oy + fy + fh, float(th))
     return bx0, by0, bx1 - bx0, by1 - by0
+
+
+def _round_corners(tile: np.ndarray, radius: int, background: BGR) -> None:
+    """Paint the background over the four corners outside a quarter circle of ``radius``."""
+    if radius < 1:
+        return
+    centre = radius - 0.5
+    yy, xx = np.mgrid[0:radius, 0:radius]
+    outside = (xx - centre) ** 2 + (yy - centre) ** 2 > radius**2  # the top-left corner
+    tile[:radius, :radius][outside] = background
+    tile[:radius, -radius:][outside[:, ::-1]] = background
+    tile[-radius:, :radius][outside[::-1, :]] = background
+    tile[-radius:, -radius:][outside[::-1, ::-1]] = background
 
 
 def _draw_camera_off(tile: np.ndarray, name: str, spec: GalleryStyle, rng: np.random.Generator) -> None:

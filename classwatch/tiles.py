@@ -1,59 +1,76 @@
 """Find the participant tiles of a video-call gallery (Zoom, Teams, Meet).
 
-Algorithm
----------
-Galleries are drawn by the app, not filmed: every tile is an axis-aligned
-rectangle, the tiles of a row share one size, and they sit on a flat
-background colour that also fills the gutters between them. So the grid is
-recovered from straight lines of that colour, with 1-D profiles only:
+Why it works
+------------
+A gallery is drawn by the app, not filmed: every tile is an axis-aligned
+rectangle, the tiles of a row share one size, and they sit on one flat
+background colour that also fills the gutters between them. A gutter is
+therefore a straight line of that colour running across the whole gallery,
+which nothing inside a camera picture does. Everything below works on the
+grey image (JPEG and H.264 keep luma far better than chroma) with 1-D
+profiles and OpenCV reductions; no layout is searched.
 
-1. Background: the grey level (luma: JPEG and H.264 keep luma far better than
-   chroma) whose pixels make both the most complete row and the most complete
-   column. Gutters span the whole gallery in both directions; a camera-off
-   tile's fill spans one tile, a toolbar spans the width but not the height.
-   Among the few most frequent levels this picks the gutter colour without
-   knowing the app.
-2. Horizontal gutters: rows that are background over (almost) the whole
-   gallery width, after bridging gaps of a few pixels (compression ringing).
-   They cut the frame into row bands (XY-cut).
-3. Vertical gutters: inside each band, columns that are background over the
-   whole band height. Between them lie the tiles of that row, which may be
-   fewer and centred (partial last row).
-4. Validation: a tile is about 16:9 (4:3 to ~2.3:1), at least 8 px high, its
-   border mostly non-background (a straight edge, unlike the blob of a photo
-   region on a plain backdrop), and as wide as most tiles of its row.
-5. Camera-off tiles painted in exactly the background colour leave only their
-   name or avatar as islands of content. Each island is placed into the slot
-   of the tile lattice (tile size + gutter pitch, learned from the found tiles)
-   that contains it, nearest to its centre first.
-6. No gutters at all (a cloud recording of the gallery): an equal grid over
-   the whole frame is accepted when a sharp colour step runs along every
-   predicted tile edge for most of its length.
-7. Camera on or off: a camera-off tile is one flat fill with a little text or
-   an avatar, so most of its pixels share one grey level (+-3). Camera video,
-   even of a person in front of a plain wall, has shading, noise and the
-   person, so far fewer pixels sit at its most common level.
+1. Background colour. For every grey level, the best-covered row and column
+   (per-line histograms, lines sampled every 16th pixel along them but every
+   2nd line across, so a 2 px gutter is never skipped). The top few levels
+   are ranked by their longest unbroken row plus column: a wall or a
+   camera-off fill covers at most one tile, a toolbar spans the width but not
+   the height, only the background does both. Each candidate's grey range
+   reaches up to 8 levels out, cut where the histogram is emptiest, so a
+   camera-off fill a few levels off the gutter falls wholly in or out.
+2. Horizontal gutters: rows that are background over the gallery's full
+   width (the longest such run; chrome beside the gallery is not background),
+   after closing gaps of a few pixels left by compression ringing. They cut
+   the frame into row bands (XY-cut).
+3. Vertical gutters: in each band, columns that are background over the
+   whole band. What lies between them are that row's tiles, any number and
+   any offset, so a centred partial last row needs nothing special.
+4. Checks: a tile is 1.2:1 to 2.3:1, at least 1/12 of the frame each way,
+   its border lines mostly non-background (a straight edge, where a photo
+   region on a plain backdrop only touches its bounding box), its inside
+   mostly non-background, as wide as most tiles of its row, and at least
+   half as tall as the tallest tile. A lone tile must have background on all
+   four sides. Up to 3 ringing-spoilt lines are trimmed off each edge.
+5. Camera-off tiles painted in the background colour (Teams) leave only
+   their avatar and name label: each such island claims the slot of the
+   tile lattice (median tile size and gutter pitch) that contains it, in its
+   own row, or in a new row aligned with the fullest row or shifted half a
+   pitch (a centred partial row); nearest-to-centre first.
+6. When several background candidates are close, the one explaining the
+   most tiles wins (ties: the better ranked).
+7. No background found (a cloud recording without gutters): the largest
+   equal grid over the whole frame whose every predicted edge is a sharp
+   colour step along most of its length, clearly more than on lines 3-6 px
+   away (texture steps everywhere, a seam only on itself).
+8. Camera on or off: a camera-off tile is a flat fill with a little text or
+   an avatar, so at least half its pixels (half resolution, outer 5 % left
+   out) are within +-3 of its commonest grey level. Camera video, even a
+   person before a plain wall, has shading, noise and the person: at most
+   0.25 on the real Zoom recording, 0.43 on the synthetic galleries.
 
-Everything runs on full-resolution masks with OpenCV reductions (no search
-over layouts), about 3-5 ms for a 1920x1080 frame on one core.
+About 4-8 ms for a 1920x1080 7x7 frame on one core (benchmarks/tiles_speed.py).
 
 Limits
 ------
-- A gallery with no camera-on tile whose camera-off tiles are exactly the
-  background colour has no visible tile edges: only islands are found, no grid.
-- A speaker frame drawn in the gutter (outside the tile) that fills the whole
-  gutter hides that gutter.
+- Tiles painted exactly in the background colour are found only next to at
+  least one camera-on tile (their lattice comes from the tiles found).
+- A single tile with no background margin all round (the capture cut into
+  it) is not reported: it cannot be told from a wall in a speaker view.
 - Gutter-less grids must be equal, full (no partial last row) and fill the frame.
-- Tiles must be axis-aligned and unscaled: a photo of a screen at an angle is
-  not a gallery.
-- Video content that matches the background colour along a whole tile edge
-  (a dark room on a dark theme) shrinks that tile; the row's common width
-  keeps the others, and the lattice fill does not regrow it.
+- Tiles must be axis-aligned, unscaled screen pixels; a speaker frame drawn
+  over the whole gutter hides that gutter.
+- Compression: JPEG q60 is fine for gutters of 4 px or more (Zoom at 720p and
+  up); 2 px gutters (7x7 at 640x360) do not survive it.
+- Very small tiles (under ~60x35 px) can be misjudged camera-off: their name
+  label and avatar are as large as the picture.
+- Video whose edge matches the background along a whole side (a dark room on
+  a dark theme) shrinks that tile; the row's common width drops it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -88,7 +105,7 @@ MIN_ISLAND = 0.003
 #: Compression ringing can spill this many pixels of a tile into the gutter.
 MAX_TRIM = 3
 #: A camera-off tile has at least this fraction of pixels at its modal grey level (+-FLAT_TOL).
-FLAT_OFF = 0.6
+FLAT_OFF = 0.5
 FLAT_TOL = 3
 #: Seam (gutter-less) grids: a colour step of at least SEAM_STEP levels along
 #: this fraction of every predicted edge, more than along nearby lines.
@@ -111,12 +128,18 @@ class _Background:
 
 @dataclass(frozen=True)
 class _Row:
-    """One band of the XY-cut: the tiles found in it and the leftover content islands (x0, y0, x1, y1)."""
+    """One band of the XY-cut, boxes (x0, y0, x1, y1).
+
+    tiles: tiles of the row's common width. islands: other content (names,
+    avatars, chrome, noise). odd: tile-like boxes of another width (a tile
+    narrowed by dark content at its edge).
+    """
 
     y0: int
     y1: int
     tiles: list[Box]
     islands: list[Box]
+    odd: list[Box]
 
 
 def find_tiles(image: np.ndarray) -> TileLayout:
@@ -155,10 +178,19 @@ def _gutter_grid(gray: np.ndarray) -> np.ndarray | None:
             best = found
     if not best:
         return None
-    # Row-major, with rows told apart by the tiles' centres (trimming moves a top by a pixel or two).
-    th = int(np.median([t[3] - t[1] for t in best]))
-    best.sort(key=lambda t: (round((t[1] + t[3]) / 2 / max(1, th // 2)), t[0]))
-    return np.array([(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in best], np.int32)
+    return np.array([(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in _row_major(best)], np.int32)
+
+
+def _row_major(boxes: list[Box]) -> list[Box]:
+    """Rows top to bottom, tiles left to right. A tile joins a row when its centre is level with
+    the row's first tile (trimming can move a tile's top or bottom by a pixel or two)."""
+    rows: list[list[Box]] = []
+    for box in sorted(boxes, key=lambda b: b[1] + b[3]):
+        if rows and rows[-1][0][1] <= (box[1] + box[3]) / 2 < rows[-1][0][3]:
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return [box for row in rows for box in sorted(row)]
 
 
 def _tiles_on_level(gray: np.ndarray, background: _Background) -> list[Box]:
@@ -167,34 +199,36 @@ def _tiles_on_level(gray: np.ndarray, background: _Background) -> list[Box]:
     height, width = gray.shape
     min_h, min_w = max(MIN_TILE_H, height / MIN_TILE_FRAC), width / MIN_TILE_FRAC
     rows = []
-    for y0, y1 in _row_bands(mask):
+    for band_y0, band_y1 in _row_bands(mask):
+        segments = _column_segments(mask[band_y0:band_y1])
+        y0, y1, boxes = _trim(mask, band_y0, band_y1, segments)
         tiles, islands = [], []
-        for x0, x1 in _column_segments(mask[y0:y1]):
-            box = _trim(mask, (x0, y0, x1, y1))
+        for box, (x0, x1) in zip(boxes, segments):
             bw, bh = box[2] - box[0], box[3] - box[1]
             tile_like = bh >= min_h and bw >= min_w and ASPECT_RANGE[0] <= bw / bh <= ASPECT_RANGE[1]
             if tile_like and _edge_score(mask, box) >= MIN_EDGE and _fill(mask, box) < 0.5:
                 tiles.append(box)
             else:
-                islands.append((x0, y0, x1, y1))
+                islands.append((x0, band_y0, x1, band_y1))
         tiles, odd = _common_width(tiles)
-        rows.append(_Row(y0, y1, tiles, islands + odd))
+        rows.append(_Row(y0, y1, tiles, islands, odd))
     rows = _drop_small(rows)
     found = [t for r in rows for t in r.tiles]
     if not found or (len(found) == 1 and _touches_border(found[0], width, height)):
         # One box cut by the frame edge is a wall or a window region in a
         # picture, not a tile: a lone gallery tile has a margin all round.
         return []
-    return found + _fill_islands(rows, mask)
+    return found + _fill_lattice(rows, mask)
 
 
 def _drop_small(rows: list[_Row]) -> list[_Row]:
-    """Rows without tiles under half the tallest tile's height: gallery rows differ far less than that."""
+    """Drop tiles less than half as tall as the tallest: the rows of a gallery differ far less
+    (a sliver of desktop or a shelf in a picture is what is left over)."""
     heights = [t[3] - t[1] for r in rows for t in r.tiles]
     if not heights:
         return rows
     keep = max(heights) / 2
-    return [_Row(r.y0, r.y1, [t for t in r.tiles if t[3] - t[1] >= keep], r.islands) for r in rows]
+    return [_Row(r.y0, r.y1, [t for t in r.tiles if t[3] - t[1] >= keep], r.islands, r.odd) for r in rows]
 
 
 def _touches_border(box: Box, width: int, height: int) -> bool:
@@ -244,9 +278,10 @@ def _plateau(score: np.ndarray) -> tuple[int, int]:
     """First and last level of the run of near-best scores around the best one. JPEG smears a
     gutter's level both ways, so every level near it covers the gutter about equally well."""
     lo = hi = int(score.argmax())
-    while lo > 0 and score[lo - 1] >= score[lo] - 0.01:
+    floor = score[lo] - 0.01
+    while lo > 0 and score[lo - 1] >= floor:
         lo -= 1
-    while hi < len(score) - 1 and score[hi + 1] >= score[hi] - 0.01:
+    while hi < len(score) - 1 and score[hi + 1] >= floor:
         hi += 1
     return lo, hi
 
@@ -266,7 +301,7 @@ def _level_hits(lines: np.ndarray) -> np.ndarray:
     cum = np.zeros((n, 256 + 2 * PEAK_TOL + 1), np.int32)
     np.cumsum(hist, axis=1, out=cum[:, PEAK_TOL + 1 : 256 + PEAK_TOL + 1])
     cum[:, 256 + PEAK_TOL + 1 :] = cum[:, 256 + PEAK_TOL : 256 + PEAK_TOL + 1]
-    return (cum[:, 2 * PEAK_TOL + 1 :] - cum[:, : 256]).astype(np.float32) / length
+    return (cum[:, 2 * PEAK_TOL + 1 :] - cum[:, :256]).astype(np.float32) / length
 
 
 def _run_cover(lines: np.ndarray, level: int) -> float:
@@ -277,10 +312,17 @@ def _run_cover(lines: np.ndarray, level: int) -> float:
 
 
 def _background_range(hist: np.ndarray, level: int) -> _Background:
-    """Grey range of the background: on each side the cut, MIN_TOL to BG_TOL away, where the
-    histogram holds the fewest pixels (ties: the widest)."""
-    lo = min(range(max(0, level - BG_TOL), max(0, level - MIN_TOL) + 1), key=lambda v: hist[v])
-    hi = min(range(min(255, level + BG_TOL), min(255, level + MIN_TOL) - 1, -1), key=lambda v: hist[v])
+    """Grey range of the background: on each side the widest cut, MIN_TOL to BG_TOL away, in a
+    valley of the histogram (at most twice its emptiest level there). The widest, because
+    ringing spreads the gutter's own levels over the whole valley."""
+
+    def cut(levels: range) -> int:
+        counts = hist[list(levels)]
+        limit = 2 * counts.min() + 5e-4 * hist.sum()
+        return levels[int(np.flatnonzero(counts <= limit)[0])]
+
+    lo = cut(range(max(0, level - BG_TOL), max(0, level - MIN_TOL) + 1))
+    hi = cut(range(min(255, level + BG_TOL), min(255, level + MIN_TOL) - 1, -1))
     return _Background(level, lo, hi)
 
 
@@ -340,30 +382,40 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(step == 1).tolist(), np.flatnonzero(step == -1).tolist()))
 
 
-def _trim(mask: np.ndarray, box: Box) -> Box:
-    """Drop up to MAX_TRIM border lines that are mostly background (a gutter line spoilt by ringing)."""
-    x0, y0, x1, y1 = box
+def _trim(mask: np.ndarray, y0: int, y1: int, segments: list[tuple[int, int]]) -> tuple[int, int, list[Box]]:
+    """Drop up to MAX_TRIM border lines that are mostly background: a gutter line spoilt by ringing.
+
+    Top and bottom lines are judged across the whole band: in a small tile
+    a name label, dark as the gutter, can fill most of the bottom line of one
+    tile but not of the row. Sides are judged per tile.
+    """
+    if not segments:
+        return y0, y1, []
+    columns = np.concatenate([np.arange(x0, x1) for x0, x1 in segments])
 
     def background(line: np.ndarray) -> bool:
         return np.count_nonzero(line) * 2 >= len(line)
 
     for _ in range(MAX_TRIM):
-        if y1 - y0 <= 2 or not background(mask[y0, x0:x1]):
+        if y1 - y0 <= 2 or not background(mask[y0, columns]):
             break
         y0 += 1
     for _ in range(MAX_TRIM):
-        if y1 - y0 <= 2 or not background(mask[y1 - 1, x0:x1]):
+        if y1 - y0 <= 2 or not background(mask[y1 - 1, columns]):
             break
         y1 -= 1
-    for _ in range(MAX_TRIM):
-        if x1 - x0 <= 2 or not background(mask[y0:y1, x0]):
-            break
-        x0 += 1
-    for _ in range(MAX_TRIM):
-        if x1 - x0 <= 2 or not background(mask[y0:y1, x1 - 1]):
-            break
-        x1 -= 1
-    return x0, y0, x1, y1
+    boxes = []
+    for x0, x1 in segments:
+        for _ in range(MAX_TRIM):
+            if x1 - x0 <= 2 or not background(mask[y0:y1, x0]):
+                break
+            x0 += 1
+        for _ in range(MAX_TRIM):
+            if x1 - x0 <= 2 or not background(mask[y0:y1, x1 - 1]):
+                break
+            x1 -= 1
+        boxes.append((x0, y0, x1, y1))
+    return y0, y1, boxes
 
 
 def _edge_score(mask: np.ndarray, box: Box) -> float:
@@ -414,61 +466,85 @@ def _common_width(tiles: list[Box]) -> tuple[list[Box], list[Box]]:
 # --- camera-off tiles in the background colour ----------------------------------------------
 
 
-def _fill_islands(rows: list[_Row], mask: np.ndarray) -> list[Box]:
-    """Tiles recovered from leftover content (a name or avatar on a tile of the background colour).
+def _fill_lattice(rows: list[_Row], mask: np.ndarray) -> list[Box]:
+    """Tiles recovered in the slots of the tile lattice: camera-off tiles in the background
+    colour (only their name or avatar shows) and tiles narrowed by dark content at an edge.
 
-    Every island is offered a slot of the tile lattice (median tile size,
-    pitch = size + gutter): in its own row, aligned with that row's tiles;
-    in a row without tiles, aligned with the fullest row or shifted by half a
-    pitch (a centred partial row). A slot must contain the island, lie in the
-    frame, be free and mostly background; the island nearest a slot centre
-    claims it first, so an avatar wins over the name label in a corner.
+    Each leftover is offered a slot of the lattice (median tile size, pitch =
+    size + gutter): in its own row, aligned with that row's tiles; in a row
+    without tiles, aligned with the fullest row or shifted by half a pitch (a
+    centred partial row). A slot must contain it, lie in the frame, be free
+    and be background around it; the leftover nearest a slot centre claims
+    it first, so an avatar wins over the name label in a corner.
     """
     tile_rows = [r for r in rows if r.tiles]
     found = [t for r in tile_rows for t in r.tiles]
     tw, th = (int(v) for v in np.median([(x1 - x0, y1 - y0) for x0, y0, x1, y1 in found], axis=0))
-    islands = [box for r in rows for box in map(lambda i: _content_box(mask, i, tw * th), r.islands) if box]
-    if not islands:
+    islands = [box for r in rows for box in (_content_box(mask, i, tw, th) for i in r.islands) if box]
+    # Ringing hugs the edges of the tiles found; a name or avatar sits inside its own tile.
+    islands = [i for i in islands if all(_overlap(_grow(i, 2), t) == 0 for t in found)]
+    leftovers = islands + [t for r in rows for t in r.odd]
+    if not leftovers:
         return []
     tops = [int(np.median([t[1] for t in r.tiles])) for r in tile_rows]
-    gap_x = _median_gap([(a[2], b[0]) for r in tile_rows for a, b in zip(r.tiles, r.tiles[1:])], tw)
-    gap_y = _median_gap([(a + th, b) for a, b in zip(tops, tops[1:])], th)
+    gap_x = _median_gap([(a[2], b[0]) for r in tile_rows for a, b in pairwise(r.tiles)], tw)
+    gap_y = _median_gap([(a + th, b) for a, b in pairwise(tops)], th)
     # Apps use one gutter both ways; borrow the other direction's when one is not seen.
     pitch_x = tw + (gap_x if gap_x is not None else gap_y or 0)
     pitch_y = th + (gap_y if gap_y is not None else gap_x or 0)
     fullest = max(tile_rows, key=lambda r: len(r.tiles)).tiles[0][0]
     height, width = mask.shape
     offers = []
-    for ix0, iy0, ix1, iy1 in islands:
+    for leftover in leftovers:
+        ix0, iy0, ix1, iy1 = leftover
         cx, cy = (ix0 + ix1) / 2, (iy0 + iy1) / 2
         row = min(range(len(tops)), key=lambda i: abs(cy - tops[i] - th / 2))
         k = round((cy - tops[row] - th / 2) / pitch_y)
         y = tops[row] + k * pitch_y
         anchors = [tile_rows[row].tiles[0][0]] if k == 0 else [fullest, fullest + pitch_x / 2]
         for anchor in anchors:
-            x = int(round(anchor + round((cx - anchor - tw / 2) / pitch_x) * pitch_x))
+            x = round(anchor + round((cx - anchor - tw / 2) / pitch_x) * pitch_x)
             slot = (x, y, x + tw, y + th)
             contains = x <= ix0 + 2 and ix1 <= x + tw + 2 and y <= iy0 + 2 and iy1 <= y + th + 2
             if contains and 0 <= x and x + tw <= width and 0 <= y and y + th <= height:
-                offers.append((np.hypot(cx - x - tw / 2, cy - y - th / 2), slot))
+                offers.append((np.hypot(cx - x - tw / 2, cy - y - th / 2), slot, leftover))
     taken, added = list(found), []
-    for _, slot in sorted(offers):
-        x0, y0, x1, y1 = slot
-        if all(_overlap(slot, other) == 0 for other in taken) and mask[y0:y1, x0:x1].mean() >= 0.5 * 255:
+    for _, slot, leftover in sorted(offers):
+        if all(_overlap(slot, other) == 0 for other in taken) and _rest_is_background(mask, slot, leftover):
             taken.append(slot)
             added.append(slot)
     return added
 
 
-def _content_box(mask: np.ndarray, box: Box, tile_area: int) -> Box | None:
-    """Tight box of the non-background pixels in ``box``, or None when they are too few for a
-    name or an avatar (compression specks, ringing beside a tile edge)."""
+def _rest_is_background(mask: np.ndarray, slot: Box, leftover: Box) -> bool:
+    """Whether the slot, apart from the leftover it would hold, is mostly background: true for
+    a name on a background-coloured tile or the dark edge of a narrowed tile, false for a slot
+    over chrome or a desktop."""
+    inner = (max(slot[0], leftover[0]), max(slot[1], leftover[1]), min(slot[2], leftover[2]), min(slot[3], leftover[3]))
+    rest = _area(slot) - _area(inner)
+    if rest < 0.05 * _area(slot):
+        return True
+    x0, y0, x1, y1 = slot
+    ix0, iy0, ix1, iy1 = inner
+    background = cv2.countNonZero(mask[y0:y1, x0:x1]) - cv2.countNonZero(mask[iy0:iy1, ix0:ix1])
+    return background >= 0.5 * rest
+
+
+def _content_box(mask: np.ndarray, box: Box, tile_w: int, tile_h: int) -> Box | None:
+    """Tight box of the non-background pixels in ``box``, or None when they are too few or too
+    thin for a name or an avatar (compression specks, a gutter line spoilt by ringing)."""
     x0, y0, x1, y1 = box
     content = mask[y0:y1, x0:x1] == 0
-    if np.count_nonzero(content) < max(16, MIN_ISLAND * tile_area):
+    if np.count_nonzero(content) < max(16, MIN_ISLAND * tile_w * tile_h):
         return None
     ys, xs = np.flatnonzero(content.any(axis=1)), np.flatnonzero(content.any(axis=0))
-    return x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1
+    box = x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1
+    thick = min(box[2] - box[0], box[3] - box[1]) >= max(3, tile_h / 20)
+    return box if thick else None
+
+
+def _grow(box: Box, margin: int) -> Box:
+    return box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
 
 
 def _median_gap(pairs: list[tuple[int, int]], size: int) -> int | None:
@@ -514,7 +590,9 @@ def _seam_grid(image: np.ndarray) -> np.ndarray | None:
     rows, cols = best
     xs = np.round(np.arange(cols + 1) * width / cols).astype(int)
     ys = np.round(np.arange(rows + 1) * height / rows).astype(int)
-    return np.array([(xs[c], ys[r], xs[c + 1] - xs[c], ys[r + 1] - ys[r]) for r in range(rows) for c in range(cols)], np.int32)
+    return np.array(
+        [(xs[c], ys[r], xs[c + 1] - xs[c], ys[r + 1] - ys[r]) for r in range(rows) for c in range(cols)], np.int32
+    )
 
 
 def _seam_strength(image: np.ndarray, axis: int, pos: int) -> float:
