@@ -47,6 +47,10 @@ class TiledDetector(ABC):
     """
 
     name: str
+    #: Score a face needs to be kept beside a better one in the same tile.
+    #: Most tiles show one person, so a second face needs stronger evidence
+    #: than the first (a collar or a poster is usually the "second face").
+    extra_face_min_score: float = 0.0
 
     def __init__(self, max_faces_per_tile: int = MAX_FACES_PER_TILE) -> None:
         self.max_faces_per_tile = max_faces_per_tile
@@ -66,7 +70,11 @@ class TiledDetector(ABC):
         parts = []
         for tile, faces in zip(tiles, found):
             if per_tile and len(faces) > 1:
-                faces = faces.select(faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * faces.boxes[:, 3].max())
+                best = faces.scores == faces.scores.max()
+                faces = faces.select(
+                    (faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * faces.boxes[:, 3].max())
+                    & (best | (faces.scores >= self.extra_face_min_score))
+                )
             faces = faces.select(np.argsort(-faces.scores, kind="stable")[:limit])
             parts.append(FaceDetections(faces.boxes, faces.scores, faces.keypoints, np.full(len(faces), tile)))
         return FaceDetections.concat(parts)

@@ -236,6 +236,7 @@ class BlazeFaceDetector(TiledDetector):
         super().__init__()
         self.model = model
         self.min_score = model.min_score if min_score is None else min_score
+        self.extra_face_min_score = model.sure_score
         self.input_side = input_side
         self._run = _Runner(model, num_threads)
         # Load now, so a missing or corrupt file fails at start-up as a ModelError.
