@@ -59,6 +59,17 @@ def card(parent: QWidget | None = None) -> QFrame:
     return frame
 
 
+def titled_card(title: str, margins: tuple[int, int, int, int] = (16, 12, 16, 14)) -> tuple[QFrame, QVBoxLayout]:
+    """A card with a bold title on top; returns the card and its layout for the content."""
+    frame = card()
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(*margins)
+    label = QLabel(title)
+    label.setFont(theme.font(11, bold=True))
+    layout.addWidget(label)
+    return frame, layout
+
+
 class StatusPill(QWidget):
     """A dot and a word: amber and "Analysing" whenever capture runs."""
 
@@ -247,24 +258,14 @@ class Dashboard(QMainWindow):
         # main row: gauge + trust | expressions (or presence numbers)
         row = QHBoxLayout()
         row.setSpacing(12)
-        self.mood_card = card()
-        mc = QVBoxLayout(self.mood_card)
-        mc.setContentsMargins(16, 12, 16, 14)
-        title = QLabel("Class mood")
-        title.setFont(theme.font(11, bold=True))
-        mc.addWidget(title)
+        self.mood_card, mc = titled_card("Class mood")
         self.gauge = MoodGauge()
         mc.addWidget(self.gauge, 1)
         self.trust = TrustPanel()
         mc.addWidget(self.trust)
         row.addWidget(self.mood_card, 5)
 
-        self.expr_card = card()
-        ec = QVBoxLayout(self.expr_card)
-        ec.setContentsMargins(16, 12, 16, 14)
-        et = QLabel("Expressions now")
-        et.setFont(theme.font(11, bold=True))
-        ec.addWidget(et)
+        self.expr_card, ec = titled_card("Expressions now")
         self.bars = ExpressionBars()
         ec.addWidget(self.bars, 1)
         note = QLabel("Share of the class, from facial expression only: a hint about the room, not about learning.")
@@ -274,12 +275,7 @@ class Dashboard(QMainWindow):
         ec.addWidget(note)
         row.addWidget(self.expr_card, 4)
 
-        self.presence_card = card()
-        pc = QVBoxLayout(self.presence_card)
-        pc.setContentsMargins(20, 14, 20, 16)
-        pt = QLabel("Presence")
-        pt.setFont(theme.font(11, bold=True))
-        pc.addWidget(pt)
+        self.presence_card, pc = titled_card("Presence", margins=(20, 14, 20, 16))
         pc.addStretch(1)
         self.presence = TrustPanel(size=34)
         self.presence.confidence.setVisible(False)
