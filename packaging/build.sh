@@ -14,3 +14,9 @@ fi
 python -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/classwatch.spec
 
 bash packaging/smoke_test.sh dist/classwatch
+
+if [ "$(uname -s)" = Linux ]; then
+  version="$(python -c 'import classwatch; print(classwatch.__version__)')"
+  tar -C dist -czf "dist/classwatch-${version}-linux-$(uname -m).tar.gz" classwatch
+  echo "wrote dist/classwatch-${version}-linux-$(uname -m).tar.gz ($(du -h "dist/classwatch-${version}-linux-$(uname -m).tar.gz" | cut -f1))"
+fi
