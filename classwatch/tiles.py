@@ -256,7 +256,8 @@ def _backgrounds(gray: np.ndarray) -> list[_Background]:
     row_hits, col_hits = _level_hits(along_rows), _level_hits(along_cols)
     row_best, col_best = row_hits.max(axis=0), col_hits.max(axis=0)
     score = np.where((row_best >= 0.5) & (col_best >= 0.25), row_best + col_best, 0.0)
-    hist = np.convolve(np.bincount(along_rows.ravel(), minlength=256), np.ones(3), mode="same")
+    # Smoothed over 5 levels, so a cut is never right beside a big peak (a camera-off fill).
+    hist = np.convolve(np.bincount(along_rows.ravel(), minlength=256), np.ones(5), mode="same")
     ranked: list[tuple[float, _Background]] = []
     for _ in range(3):  # gutter, a camera-off fill, a toolbar or a wall
         lo, hi = _plateau(score)
