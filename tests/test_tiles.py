@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import pytest
@@ -126,6 +128,15 @@ def test_flat_frames(value: int) -> None:
 @pytest.mark.parametrize("shape", [(1, 1, 3), (8, 8, 3), (31, 40, 3), (64, 64, 3), (200, 120, 3)])
 def test_tiny_and_noise_images(shape: tuple[int, int, int]) -> None:
     _whole(np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8))
+
+
+def test_threads_do_not_share_work_buffers() -> None:
+    images = [render_gallery(r, r, size=(960, 540), seed=r).image for r in (2, 3)]
+    expected = [find_tiles(image).boxes for image in images]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            for boxes, want in zip(pool.map(lambda im: find_tiles(im).boxes, images * 4), expected * 4):
+                np.testing.assert_array_equal(boxes, want)
 
 
 def test_rejects_non_bgr_input() -> None:
