@@ -16,8 +16,9 @@ profiles and OpenCV reductions; no layout is searched.
    are ranked by their longest unbroken row plus column: a wall or a
    camera-off fill covers at most one tile, a toolbar spans the width but not
    the height, only the background does both. Each candidate's grey range
-   reaches up to 8 levels out, cut where the histogram is emptiest, so a
-   camera-off fill a few levels off the gutter falls wholly in or out.
+   reaches 3 to 8 levels out, to the widest cut in a valley of the
+   histogram, so a camera-off fill 10 levels off the gutter falls wholly out
+   while the gutter's own JPEG ringing stays in.
 2. Horizontal gutters: rows that are background over the gallery's full
    width (the longest such run; chrome beside the gallery is not background),
    after closing gaps of a few pixels left by compression ringing. They cut
@@ -31,11 +32,14 @@ profiles and OpenCV reductions; no layout is searched.
    mostly non-background, as wide as most tiles of its row, and at least
    half as tall as the tallest tile. A lone tile must have background on all
    four sides. Up to 3 ringing-spoilt lines are trimmed off each edge.
-5. Camera-off tiles painted in the background colour (Teams) leave only
-   their avatar and name label: each such island claims the slot of the
-   tile lattice (median tile size and gutter pitch) that contains it, in its
-   own row, or in a new row aligned with the fullest row or shifted half a
-   pitch (a centred partial row); nearest-to-centre first.
+5. Leftovers go to the tile lattice (median tile size and gutter pitch):
+   camera-off tiles painted in the background colour (Teams) leave only an
+   avatar and a name label, a tile whose picture is dark along one side
+   comes out too narrow, a small tile can be split by a dark column. Each
+   leftover claims the lattice slot that contains it, in its own row, or in
+   a new row aligned with the fullest row or shifted half a pitch (a centred
+   partial row), nearest-to-centre first, if the rest of the slot is
+   background.
 6. When several background candidates are close, the one explaining the
    most tiles wins (ties: the better ranked).
 7. No background found (a cloud recording without gutters): the largest
@@ -48,23 +52,28 @@ profiles and OpenCV reductions; no layout is searched.
    person before a plain wall, has shading, noise and the person: at most
    0.25 on the real Zoom recording, 0.43 on the synthetic galleries.
 
-About 4-8 ms for a 1920x1080 7x7 frame on one core (benchmarks/tiles_speed.py).
+About 6-9 ms for a 1920x1080 7x7 frame on one core (benchmarks/tiles_speed.py);
+fresh 2 MB work images are reused per thread, their page faults cost as much
+as the passes that fill them.
 
 Limits
 ------
-- Tiles painted exactly in the background colour are found only next to at
-  least one camera-on tile (their lattice comes from the tiles found).
+- Camera-off tiles painted in (or, after JPEG, within a few levels of) the
+  background colour are found only beside at least one tile with visible
+  edges: their lattice comes from the tiles found.
 - A single tile with no background margin all round (the capture cut into
   it) is not reported: it cannot be told from a wall in a speaker view.
 - Gutter-less grids must be equal, full (no partial last row) and fill the frame.
-- Tiles must be axis-aligned, unscaled screen pixels; a speaker frame drawn
-  over the whole gutter hides that gutter.
-- Compression: JPEG q60 is fine for gutters of 4 px or more (Zoom at 720p and
-  up); 2 px gutters (7x7 at 640x360) do not survive it.
-- Very small tiles (under ~60x35 px) can be misjudged camera-off: their name
-  label and avatar are as large as the picture.
-- Video whose edge matches the background along a whole side (a dark room on
-  a dark theme) shrinks that tile; the row's common width drops it.
+- Tiles must be axis-aligned (a screen capture, not a photo of a screen); a
+  speaker frame drawn over the whole gutter hides that gutter. Partial tiles
+  cut by the capture edge are dropped.
+- Compression: JPEG q60-q75 is fine for gutters of 4 px or more (Zoom at
+  720p and up); q40 loses a tile in ~7 % of 1080p galleries; 2 px gutters
+  (7x7 at 640x360) do not survive q60.
+- Very small tiles (under ~60x35 px, 7x7 at 480x270) can be misjudged: their
+  name label and avatar are as large as the picture.
+- A tile whose picture is more than half one flat colour (a covered camera,
+  a blown-out wall) reads as camera-off.
 """
 
 from __future__ import annotations
@@ -78,9 +87,10 @@ import numpy as np
 
 from .types import TileLayout
 
-#: Grey-level tolerance of a background pixel. JPEG q40 keeps 97 % of gutter
-#: pixels within 10 levels of the true colour, camera-off tile fills differ
-#: from the gutter by 10 or more (Zoom #242424 on #1a1a1a) or not at all.
+#: The background range reaches MIN_TOL to BG_TOL grey levels either side of
+#: the gutter level (cut in a histogram valley in between). JPEG q40 keeps
+#: 97 % of gutter pixels within 10 levels; camera-off fills differ from the
+#: gutter by 10 or more (Zoom #242424 on #1a1a1a) or not at all (Teams).
 BG_TOL = 8
 MIN_TOL = 3
 #: Half-width of the window that finds candidate levels: tight, so the gutter,
@@ -523,29 +533,34 @@ def _fill_lattice(rows: list[_Row], mask: np.ndarray) -> list[Box]:
         for anchor in anchors:
             x = round(anchor + round((cx - anchor - tw / 2) / pitch_x) * pitch_x)
             slot = (x, y, x + tw, y + th)
-            contains = x <= ix0 + 2 and ix1 <= x + tw + 2 and y <= iy0 + 2 and iy1 <= y + th + 2
-            if contains and 0 <= x and x + tw <= width and 0 <= y and y + th <= height:
-                offers.append((np.hypot(cx - x - tw / 2, cy - y - th / 2), slot, leftover))
+            if _inside(leftover, slot) and 0 <= x and x + tw <= width and 0 <= y and y + th <= height:
+                offers.append((np.hypot(cx - x - tw / 2, cy - y - th / 2), slot))
     taken, added = list(found), []
-    for _, slot, leftover in sorted(offers):
-        if all(_overlap(slot, other) == 0 for other in taken) and _rest_is_background(mask, slot, leftover):
+    for _, slot in sorted(offers):
+        if all(_overlap(slot, other) == 0 for other in taken) and _rest_is_background(mask, slot, leftovers):
             taken.append(slot)
             added.append(slot)
     return added
 
 
-def _rest_is_background(mask: np.ndarray, slot: Box, leftover: Box) -> bool:
-    """Whether the slot, apart from the leftover it would hold, is mostly background: true for
-    a name on a background-coloured tile or the dark edge of a narrowed tile, false for a slot
-    over chrome or a desktop."""
-    inner = (max(slot[0], leftover[0]), max(slot[1], leftover[1]), min(slot[2], leftover[2]), min(slot[3], leftover[3]))
-    rest = _area(slot) - _area(inner)
-    if rest < 0.05 * _area(slot):
-        return True
+def _inside(box: Box, slot: Box) -> bool:
+    """Whether ``box`` lies in ``slot``, give or take 2 px."""
+    return slot[0] <= box[0] + 2 and box[2] <= slot[2] + 2 and slot[1] <= box[1] + 2 and box[3] <= slot[3] + 2
+
+
+def _rest_is_background(mask: np.ndarray, slot: Box, leftovers: list[Box]) -> bool:
+    """Whether the slot, apart from the leftovers inside it, is mostly background.
+
+    True for a name and avatar on a background-coloured tile, for the dark
+    edge of a narrowed tile and for a small tile split by a dark column of
+    its picture; false for a slot over chrome or a desktop.
+    """
     x0, y0, x1, y1 = slot
-    ix0, iy0, ix1, iy1 = inner
-    background = cv2.countNonZero(mask[y0:y1, x0:x1]) - cv2.countNonZero(mask[iy0:iy1, ix0:ix1])
-    return background >= 0.5 * rest
+    rest = np.ones((y1 - y0, x1 - x0), bool)
+    for lx0, ly0, lx1, ly1 in (box for box in leftovers if _inside(box, slot)):
+        rest[max(0, ly0 - y0) : ly1 - y0, max(0, lx0 - x0) : lx1 - x0] = False
+    free = np.count_nonzero(rest)
+    return free < 0.05 * rest.size or np.count_nonzero(mask[y0:y1, x0:x1][rest]) >= 0.5 * free
 
 
 def _content_box(mask: np.ndarray, box: Box, tile_w: int, tile_h: int) -> Box | None:
