@@ -4,11 +4,14 @@ Runs ``classwatch app`` (``python -m classwatch.ui.app_command``) in a
 subprocess on Qt's offscreen platform, with fresh settings and data folders
 (default settings: one reading a second, BlazeFace + the expression model):
 
-- analysing: ``--demo`` on a synthetic 7x7 gallery (``render_gallery(7, 7)``,
-  1920x1080, saved to a temporary PNG), dashboard shown;
+- analysing: ``--demo`` on a moving synthetic 7x7 gallery
+  (``animate_gallery(render_gallery(7, 7))``, 1920x1080, 60 frames a second
+  apart saved as lossless PNGs in a temporary folder, looped), dashboard
+  shown. The participants move, so the faces followed between detections
+  (detect/follow.py) are really followed, not read off a still picture;
 - analysing, compact: the same with ``--compact`` (the small always-on-top view);
 - idle: the app started, dashboard shown, not analysing (the baseline);
-- pipeline only: ``Pipeline.process`` on the same image in this process, no
+- pipeline only: ``Pipeline.process`` on the same frames in this process, no
   Qt at all: the analysis cost the app adds its own overhead to.
 
 For each, the process CPU time (user + system, all threads) is sampled every
@@ -97,20 +100,19 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
     return result
 
 
-def pipeline_only(image, every: float, frames: int = 15) -> dict:
+def pipeline_only(images: list, every: float, warmup: int = 3) -> dict:
     """The same analysis without the app: CPU seconds per frame of Pipeline.process, as % of one core
     at one frame every ``every`` seconds (the floor the app cannot go below)."""
     from classwatch.pipeline import Pipeline, PipelineConfig
     from classwatch.types import Frame
 
     pipeline = Pipeline(PipelineConfig())
-    for i in range(3):
-        pipeline.process(Frame(image, float(i)))
     costs = []
-    for i in range(frames):
+    for i, image in enumerate(images):
         c = time.process_time()
-        pipeline.process(Frame(image, float(3 + i)))
-        costs.append(time.process_time() - c)
+        pipeline.process(Frame(image, i * every))
+        if i >= warmup:  # the first frames detect every tile
+            costs.append(time.process_time() - c)
     per_frame = statistics.median(costs)
     return {"label": "pipeline only", "cpu_ms_per_frame": round(1000 * per_frame, 1),
             "cpu_percent_median": round(100 * per_frame / every, 1)}
@@ -127,20 +129,22 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     import cv2
 
-    from classwatch.synthetic import render_gallery
+    from classwatch.synthetic import animate_gallery, render_gallery
 
     with tempfile.TemporaryDirectory(prefix="classwatch-cpu-") as tmp:
         folder = Path(tmp)
-        gallery = folder / "gallery_7x7.png"
-        cv2.imwrite(str(gallery), render_gallery(7, 7).image)  # lossless: the app sees exactly this
-        image = render_gallery(7, 7).image
+        gallery = folder / "gallery_7x7"
+        gallery.mkdir()
+        images = [step.gallery.image for step in animate_gallery(render_gallery(7, 7), 60, seed=1)]
+        for i, image in enumerate(images):  # lossless: the app sees exactly these
+            cv2.imwrite(str(gallery / f"frame_{i:03d}.png"), image)
         runs = [
-            pipeline_only(image, every=1.0),
+            pipeline_only(images, every=1.0),
             run("idle", [], args.seconds, args.window, args.warmup, folder),
             run("analysing", ["--demo", str(gallery)], args.seconds, args.window, args.warmup, folder),
             run("analysing-compact", ["--demo", str(gallery), "--compact"], args.seconds, args.window, args.warmup, folder),
         ]
-    report = {"cores": os.cpu_count(), "python": sys.version.split()[0], "gallery": "7x7, 1920x1080", "runs": runs}
+    report = {"cores": os.cpu_count(), "python": sys.version.split()[0], "gallery": "moving 7x7, 1920x1080", "runs": runs}
     if args.json:
         print(json.dumps(report))
         return 0

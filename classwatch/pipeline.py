@@ -1,8 +1,10 @@
 """The analysis pipeline: Frame -> tiles -> faces -> expressions -> tracks -> MoodSample.
 
 ``Pipeline.process`` is the one verb the CLI, the benchmark and the desktop
-app call. Its state (tracks and their smoothing) lives in the Tracker; call
-``reset()`` between unrelated inputs.
+app call. Its state lives in the FaceFollower (where each tile's faces were
+last seen, see ``detect/follow.py``) and the Tracker (tracks and their
+smoothing); call ``reset()`` between unrelated inputs. A frame whose time
+goes backwards resets it too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from .aggregate import MIN_FACES, aggregate
 from .classify import ExpressionClassifier
 from .detect import FaceDetector, make_detector
+from .detect.follow import REDETECT_S, FaceFollower
 from .tiles import find_tiles
 from .track import Tracker
 from .types import ExpressionScores, FaceDetections, Frame, MoodSample, TileLayout, Tracks
@@ -27,6 +30,9 @@ class PipelineConfig:
     emotions: bool = True  # False = presence-only: the expression model is never loaded
     min_faces: int = MIN_FACES
     smoothing_s: float = 3.0
+    #: Seconds between fresh detections of a tile whose faces are followed
+    #: in between; 0 detects every tile in every frame.
+    redetect_s: float = REDETECT_S
     find_grid: bool = True
     num_threads: int = 1
 
@@ -35,6 +41,8 @@ class PipelineConfig:
             raise ValueError("min_faces must be at least 1")
         if self.smoothing_s < 0:
             raise ValueError("smoothing_s must be >= 0")
+        if self.redetect_s < 0:
+            raise ValueError("redetect_s must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -62,19 +70,26 @@ class Pipeline:
             self.classifier = classifier or ExpressionClassifier(self.config.model, num_threads=self.config.num_threads)
         else:
             self.classifier = None
+        self.follower = FaceFollower(self.detector, self.config.redetect_s)
         self.tracker = Tracker(smoothing_s=self.config.smoothing_s)
+        self._last_t: float | None = None
 
     @property
     def model_name(self) -> str | None:
         return self.classifier.name if self.classifier else None
 
     def reset(self) -> None:
+        self.follower.reset()
         self.tracker.reset()
+        self._last_t = None
 
     def process(self, frame: Frame) -> FrameResult:
+        if self._last_t is not None and frame.t < self._last_t:
+            self.reset()
+        self._last_t = frame.t
         h, w = frame.image.shape[:2]
         layout = find_tiles(frame.image) if self.config.find_grid else TileLayout.whole_frame(w, h)
-        faces = self.detector.detect(frame.image, layout)
+        faces = self.follower.detect(frame.image, layout, frame.t)
         scores = self.classifier.classify(frame.image, faces) if self.classifier else None
         tracks = self.tracker.update(faces, scores, frame.t)
         mood = aggregate(frame.t, layout, tracks, self.config.min_faces)

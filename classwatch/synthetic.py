@@ -378,3 +378,80 @@ def _draw_name_label(tile: np.ndarray, name: str) -> None:
     box = tile[y0:h, 0:x1]
     box[:] = cv2.convertScaleAbs(box, alpha=0.4)
     cv2.putText(tile, name, (pad, h - base - pad), _FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+@dataclass(frozen=True)
+class MovingFrame:
+    """One frame of ``animate_gallery``: the gallery as it looks now and the tiles whose participant changed."""
+
+    gallery: SyntheticGallery
+    swapped: tuple[int, ...]
+
+
+def animate_gallery(
+    gallery: SyntheticGallery, n_frames: int, *, seed: int = 0, swap_every: float = 60.0, jpeg_quality: int = 85
+) -> list[MovingFrame]:
+    """Frames of ``gallery`` about a second apart, with participants who move.
+
+    Each video tile's picture (inset from the tile edge so corners and edges
+    stay as the call app drew them) drifts on a smooth random walk of up to
+    6 % of the tile each way and 5 % in scale, and its exposure flickers by a
+    few percent; every frame is JPEG-compressed as video is. On average every
+    ``swap_every`` frames a tile changes pictures with another tile: a
+    different person, as when participants rejoin and the gallery reorders. The face
+    boxes move with the pictures.
+    """
+    rng = np.random.default_rng(seed)
+    video = np.flatnonzero(gallery.video)
+    pictures = {int(i): _tile_picture(gallery, int(i)) for i in video}
+    faces = {int(i): gallery.faces[gallery.face_tile == i] - [*gallery.tiles[i][:2], 0, 0] for i in video}
+    walk = {int(i): np.zeros(3) for i in video}  # dx, dy (tile fractions), log scale
+    frames = []
+    for _ in range(n_frames):
+        swapped = []
+        for i in video:
+            if len(video) > 1 and rng.random() < 0.5 / swap_every:  # a swap changes two tiles
+                j = int(rng.choice(video[video != i]))
+                if pictures[j].shape == pictures[int(i)].shape:
+                    pictures[int(i)], pictures[j] = pictures[j], pictures[int(i)]
+                    faces[int(i)], faces[j] = faces[j], faces[int(i)]
+                    swapped += [int(i), j]
+        image = gallery.image.copy()
+        boxes, tiles = [], []
+        for i in video:
+            i = int(i)
+            walk[i] = np.clip(walk[i] + rng.normal(0, [0.015, 0.015, 0.01]), [-0.06, -0.06, -0.05], [0.06, 0.06, 0.05])
+            x, y, w, h = gallery.tiles[i]
+            inset = _inset(w, h)
+            picture = pictures[i]
+            ph, pw = picture.shape[:2]
+            scale = float(np.exp(walk[i][2]))
+            shift = walk[i][:2] * (w, h)
+            m = cv2.getRotationMatrix2D((pw / 2, ph / 2), 0.0, scale)
+            m[:, 2] += shift
+            moved = cv2.warpAffine(picture, m, (pw, ph), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            moved = cv2.convertScaleAbs(moved, alpha=1.0 + rng.normal(0, 0.03))
+            image[y + inset : y + inset + ph, x + inset : x + inset + pw] = moved
+            for fx, fy, fw, fh in faces[i]:
+                cx, cy = m @ (fx - inset + fw / 2, fy - inset + fh / 2, 1.0)
+                boxes.append((x + inset + cx - scale * fw / 2, y + inset + cy - scale * fh / 2, scale * fw, scale * fh))
+                tiles.append(i)
+        _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        moved_gallery = SyntheticGallery(
+            image, gallery.tiles, gallery.video, np.array(boxes, np.float32).reshape(-1, 4), np.array(tiles, np.int32)
+        )
+        frames.append(MovingFrame(moved_gallery, tuple(sorted(set(swapped)))))
+    return frames
+
+
+def _tile_picture(gallery: SyntheticGallery, i: int) -> np.ndarray:
+    """The part of tile ``i`` that moves in ``animate_gallery``: the tile inset from its edge."""
+    x, y, w, h = gallery.tiles[i]
+    inset = _inset(w, h)
+    return gallery.image[y + inset : y + h - inset, x + inset : x + w - inset].copy()
+
+
+def _inset(w: int, h: int) -> int:
+    """Pixels kept still along each edge of a w x h tile (its corners, border and frame)."""
+    return max(2, round(0.04 * min(w, h)))

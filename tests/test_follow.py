@@ -1,0 +1,127 @@
+"""Following faces between detections (detect/follow.py) and its use in the pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classwatch.detect import make_detector
+from classwatch.detect.follow import MIN_MATCH, FaceFollower
+from classwatch.pipeline import Pipeline, PipelineConfig
+from classwatch.synthetic import animate_gallery, render_gallery
+from classwatch.types import FaceDetections, Frame, TileLayout
+
+
+class CentreDetector:
+    """Finds one face in the middle of every tile it is asked about, and remembers which tiles those were."""
+
+    name = "centre"
+
+    def __init__(self) -> None:
+        self.asked: list[list[tuple[int, ...]]] = []
+
+    def detect(self, image: np.ndarray, layout: TileLayout | None = None) -> FaceDetections:
+        assert layout is not None
+        self.asked.append([tuple(int(v) for v in box) for box in layout.boxes[layout.video]])
+        x, y, w, h = layout.boxes.T.astype(np.float32)
+        boxes = np.stack([x + w / 3, y + h / 4, w / 3, h / 2], axis=1)
+        keypoints = np.repeat(boxes[:, None, :2], 6, axis=1)
+        return FaceDetections(boxes, np.full(len(boxes), 0.9), keypoints, np.arange(len(boxes)))
+
+
+def _centres_inside(found: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    cx, cy = truth[:, 0] + truth[:, 2] / 2, truth[:, 1] + truth[:, 3] / 2
+    inside = (found[None, :, 0] <= cx[:, None]) & (cx[:, None] <= found[None, :, 0] + found[None, :, 2])
+    inside &= (found[None, :, 1] <= cy[:, None]) & (cy[:, None] <= found[None, :, 1] + found[None, :, 3])
+    return inside.any(axis=1)
+
+
+@pytest.fixture(scope="module")
+def movie():
+    gallery = render_gallery(4, 4, seed=3)
+    return gallery, animate_gallery(gallery, 12, seed=5, swap_every=8)
+
+
+def test_moving_faces_are_followed_with_fewer_detections(movie):
+    gallery, frames = movie
+    follower = FaceFollower(make_detector("dnn"), redetect_s=3.0)
+    detected = []
+    swaps_seen = 0
+    for k, step in enumerate(frames):
+        layout = TileLayout(gallery.tiles, gallery.video, grid=True)
+        faces = follower.detect(step.gallery.image, layout, float(k))
+        # Every participant is found in every frame, moved or swapped.
+        assert _centres_inside(faces.boxes, step.gallery.faces).all(), f"frame {k}"
+        assert np.all(np.diff(faces.tile) >= 0)  # tile order, as a plain detector gives
+        detected.append(follower.last_detected)
+        for tile in step.swapped:  # a new person in a tile is never taken for the old one
+            if tile in follower.last_match:
+                swaps_seen += 1
+                assert follower.last_match[tile] < MIN_MATCH
+    assert detected[0] == len(gallery.tiles)
+    assert np.mean(detected[1:]) < 0.5 * len(gallery.tiles)
+    assert swaps_seen > 0  # the swap check above was exercised
+
+
+def test_every_tile_is_detected_again_within_redetect_s():
+    gallery = render_gallery(3, 3, seed=1)
+    layout = TileLayout(gallery.tiles, gallery.video, grid=True)
+    fake = CentreDetector()
+    follower = FaceFollower(fake, redetect_s=2.0)
+    last_seen = {}
+    for k in range(12):  # a still picture: every follow succeeds, only the deadline forces detection
+        t = 0.5 * k
+        calls = len(fake.asked)
+        follower.detect(gallery.image, layout, t)
+        for box in fake.asked[-1] if len(fake.asked) > calls else []:
+            last_seen[box] = t
+        for box in map(tuple, gallery.tiles.tolist()):
+            assert t - last_seen[box] <= 2.0
+    assert sum(len(a) for a in fake.asked) < 12 * len(gallery.tiles) / 2
+    # Staggered: after the first frame, never all tiles in one frame.
+    assert max(len(a) for a in fake.asked[1:]) < len(gallery.tiles)
+
+
+def test_changed_layout_and_no_grid_are_detected_afresh():
+    gallery = render_gallery(3, 3, seed=1)
+    fake = CentreDetector()
+    follower = FaceFollower(fake, redetect_s=10.0)
+    layout = TileLayout(gallery.tiles, gallery.video, grid=True)
+    follower.detect(gallery.image, layout, 0.0)
+    follower.detect(gallery.image, layout, 1.0)
+    assert follower.last_detected == 0 and follower.last_followed == 9
+    moved = TileLayout(gallery.tiles + [4, 0, 0, 0], gallery.video, grid=True)
+    follower.detect(gallery.image, moved, 2.0)
+    assert follower.last_detected == 9
+    whole = TileLayout.whole_frame(*gallery.image.shape[1::-1])
+    calls = len(fake.asked)
+    follower.detect(gallery.image, whole, 3.0)
+    follower.detect(gallery.image, whole, 4.0)
+    assert len(fake.asked) == calls + 2
+
+
+def test_redetect_zero_detects_every_frame():
+    gallery = render_gallery(2, 2, seed=1)
+    fake = CentreDetector()
+    follower = FaceFollower(fake, redetect_s=0.0)
+    layout = TileLayout(gallery.tiles, gallery.video, grid=True)
+    for k in range(3):
+        follower.detect(gallery.image, layout, float(k))
+    assert [len(a) for a in fake.asked] == [4, 4, 4]
+
+
+def test_pipeline_resets_when_time_goes_back():
+    gallery = render_gallery(2, 2, seed=1)
+    fake = CentreDetector()
+    pipeline = Pipeline(PipelineConfig(emotions=False, redetect_s=5.0), detector=fake)
+    first = pipeline.process(Frame(gallery.image, 10.0))
+    pipeline.process(Frame(gallery.image, 11.0))
+    assert len(fake.asked) == 1  # followed
+    again = pipeline.process(Frame(gallery.image, 0.0))  # a new input: start over
+    assert len(fake.asked) == 2
+    assert list(again.tracks.ids) == list(first.tracks.ids)  # track numbering restarted too
+
+
+def test_negative_redetect_is_rejected():
+    with pytest.raises(ValueError, match="redetect_s"):
+        PipelineConfig(redetect_s=-1)
