@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .dashboard import BigNumber, card
+from .dashboard import BigNumber, card, titled_card
 from .icons import app_icon
 from .live import Series
 from .timeline import TimelineWidget
@@ -109,21 +109,11 @@ class SessionBrowser(QMainWindow):
         self.right.addWidget(self.timeline_card, 3)
 
         lower = QHBoxLayout()
-        bm = card()
-        bl = QVBoxLayout(bm)
-        bl.setContentsMargins(12, 10, 12, 10)
-        bt = QLabel("Bookmarks and segments")
-        bt.setFont(theme.font(11, bold=True))
-        bl.addWidget(bt)
+        bm, bl = titled_card("Bookmarks and segments", (12, 10, 12, 10))
         self.bookmark_list = QListWidget()
         bl.addWidget(self.bookmark_list)
         lower.addWidget(bm, 3)
-        ex = card()
-        el = QVBoxLayout(ex)
-        el.setContentsMargins(12, 10, 12, 10)
-        et = QLabel("Export")
-        et.setFont(theme.font(11, bold=True))
-        el.addWidget(et)
+        ex, el = titled_card("Export", (12, 10, 12, 10))
         self.export_buttons: dict[str, QPushButton] = {}
         for fmt, text in (("pdf", "PDF report\u2026"), ("csv", "CSV for spreadsheets\u2026"), ("json", "JSON\u2026")):
             b = QPushButton(text)
