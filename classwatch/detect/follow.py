@@ -39,7 +39,7 @@ from .base import FaceDetector
 REDETECT_S = 3.0
 #: Normalised cross-correlation a followed face must reach. Measured by
 #: benchmarks/follow_faces.py on a moving 7x7 gallery (90 frames): follows
-#: of a face that drifted, re-scaled and re-lit correlate 0.89-1.0 (1st
+#: of a face that drifted, re-scaled and re-lit correlate 0.88-1.0 (1st
 #: percentile 0.93), a different picture swapped into the tile 0.17-0.64
 #: (95th percentile). Higher only where the same portrait came back at the
 #: same place (the synthetic gallery has five), which is then followed
@@ -148,7 +148,10 @@ class FaceFollower:
             worst = min(worst, best)
             if best < self.min_match:
                 return None, worst
-            shifts[j] = (x0 + mx / scale - box[0], y0 + my / scale - box[1])
+            # Sub-pixel peak: at MATCH_HEIGHT one matched pixel can be several
+            # picture pixels of a large face.
+            px, py = mx + _vertex(match[my, mx - 1 : mx + 2]), my + _vertex(match[my - 1 : my + 2, mx])
+            shifts[j] = (x0 + px / scale - box[0], y0 + py / scale - box[1])
         boxes = faces.boxes.copy()
         boxes[:, :2] += shifts
         return FaceDetections(boxes, faces.scores, faces.keypoints + shifts[:, None, :], faces.tile), worst
@@ -165,3 +168,12 @@ def _scaled(patch: np.ndarray, scale: float) -> np.ndarray:
     if scale >= 1.0 or patch.size == 0:
         return patch
     return cv2.resize(patch, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def _vertex(values: np.ndarray) -> float:
+    """Offset in (-0.5, 0.5) of the top of a parabola through three samples around a peak; 0 at an edge."""
+    if len(values) != 3:
+        return 0.0
+    left, mid, right = (float(v) for v in values)
+    curvature = left - 2 * mid + right
+    return 0.0 if curvature >= 0 else float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
