@@ -15,6 +15,7 @@ $env:CLASSWATCH_DATA_DIR = "$tmp\data"; $env:CLASSWATCH_CONFIG_DIR = "$tmp\confi
 & "$dist\classwatch.exe" --version; if ($LASTEXITCODE) { exit $LASTEXITCODE }
 $demo = "$dist\_internal\assets\demo\zoom_gallery_4tiles.mp4"
 & "$dist\classwatch.exe" analyze $demo --json | Out-File "$tmp\analyze.json"; if ($LASTEXITCODE) { exit $LASTEXITCODE }
+& "$dist\classwatch.exe" analyze $demo --detector haar | Out-Null; if ($LASTEXITCODE) { exit $LASTEXITCODE }
 & "$dist\classwatch-app.exe" --demo $demo --screenshot "$tmp\dashboard.png" --quit-after 4 | Out-Null
 if (-not (Test-Path "$tmp\dashboard.png")) { Write-Error "app screenshot missing" }
 Write-Output "smoke test passed"

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -72,8 +73,6 @@ def test_start_records_a_session_with_bookmarks_and_stop_ends_it(qtbot, isolated
 
 
 def test_bookmark_popup_keeps_the_moment_of_the_press(qtbot, isolated):  # noqa: F811
-    import time
-
     from PySide6.QtCore import Qt
 
     c = controller(qtbot, isolated)
@@ -255,6 +254,42 @@ def test_app_demo_screenshot_quit_after_writes_a_png(tmp_path):
     assert not image.isNull() and image.width() >= 700 and image.height() >= 600
     # The run was recorded (or, without an expression model yet, paused with a message: never a crash).
     assert "Traceback" not in proc.stderr
+
+
+def test_app_startup_probe_records_when_the_window_is_up(tmp_path):
+    """``--startup-probe`` (benchmarks/launch_time.py), the real app in a subprocess: offscreen has
+    no system tray, so the probe is written when the window first paints, while the app runs."""
+    probe = tmp_path / "probe.txt"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CLASSWATCH_CONFIG_DIR=str(tmp_path / "cfg"),
+               CLASSWATCH_DATA_DIR=str(tmp_path / "data"))
+    env.pop("CLASSWATCH_POLICY", None)
+    launched = time.time()
+    proc = subprocess.run(
+        [sys.executable, "-m", "classwatch.ui.app_command", "--startup-probe", str(probe), "--quit-after", "1"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+    )
+    exited = time.time()
+    assert proc.returncode == 0, proc.stderr
+    stamp, kind = probe.read_text(encoding="ascii").split()
+    assert kind == "window"
+    # After the launch and well before the exit a --quit-after second later: written at start-up.
+    assert launched < float(stamp) < exited - 0.5
+
+
+def test_startup_probe_with_a_tray_icon_fires_once_the_event_loop_runs(qtbot, isolated):  # noqa: F811
+    from classwatch.ui.app import arm_startup_probe
+
+    c = controller(qtbot, isolated)
+    c.tray = c._make_tray()  # offscreen has no system tray: show the icon regardless
+    c.show_dashboard()
+    probe = isolated / "probe.txt"
+    armed = time.time()
+    arm_startup_probe(c, probe)
+    assert not probe.exists()  # not before the event loop turns
+    qtbot.waitUntil(probe.exists, timeout=3000)
+    stamp, kind = probe.read_text(encoding="ascii").split()
+    assert kind == "tray" and armed <= float(stamp) <= time.time()
+    c.shutdown()
 
 
 def test_app_demo_with_a_missing_file_fails_with_one_line(tmp_path):

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
@@ -647,6 +647,51 @@ def _needs_offscreen() -> bool:
     return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _require_folder(path: Path) -> None:
+    """Fail with one line before any window opens, not in the middle of the event loop."""
+    if not Path(path).parent.is_dir():
+        raise ClasswatchError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
+
+
+def write_startup_probe(path: Path, kind: str) -> None:
+    """``--startup-probe``: the wall-clock time (a launcher compares it with its own ``time.time()``)
+    and what the user now sees, ``tray`` or ``window``. Replaced atomically, so a reader polling
+    for the file never sees it half written."""
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    tmp.write_text(f"{time.time():.6f} {kind}\n", encoding="ascii")
+    os.replace(tmp, path)
+
+
+class _FirstPaint(QObject):
+    """Event filter that calls ``done`` once, when the watched window paints for the first time."""
+
+    def __init__(self, window: QWidget, done) -> None:
+        super().__init__(window)
+        self.done = done
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # Not inside the paint: once it has been flushed to the screen, on the next turn of the loop.
+            QTimer.singleShot(0, self.done)
+        return False
+
+
+def arm_startup_probe(controller: Controller, path: Path) -> None:
+    """Write the startup probe when classwatch is first visible.
+
+    With a tray icon: on the first turn of the event loop after it was shown (Qt reports no
+    "docked" event; the icon has been handed to the tray host by then). Without a system tray
+    (Qt's offscreen platform, a bare X server): when the window shown at start first paints.
+    """
+    if controller.tray is not None and controller.tray.isVisible():
+        QTimer.singleShot(0, lambda: write_startup_probe(path, "tray"))
+        return
+    window = controller.compact if controller.compact.isVisible() else controller.dashboard
+    _FirstPaint(window, lambda: write_startup_probe(path, "window"))
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or [sys.argv[0] if sys.argv else "classwatch"])
     app.setApplicationName("classwatch")
@@ -664,6 +709,7 @@ def run_app(
     screenshot: Path | None = None,
     quit_after: float | None = None,
     compact: bool = False,
+    startup_probe: Path | None = None,
 ) -> int:
     """``classwatch app``: returns the exit status."""
     if screenshot is not None and quit_after is None:
@@ -676,8 +722,9 @@ def run_app(
         from ..sources import open_source
 
         open_source(demo)  # a bad path fails here, with one line, before any window opens
-    if screenshot is not None and not Path(screenshot).parent.is_dir():
-        raise ClasswatchError(f"cannot write {screenshot}: the folder {Path(screenshot).parent} does not exist")
+    for path in (screenshot, startup_probe):
+        if path is not None:
+            _require_folder(path)
     logging.basicConfig(level=logging.INFO if os.environ.get("CLASSWATCH_DEBUG") else logging.WARNING,
                         format="classwatch: %(message)s")
 
@@ -695,6 +742,8 @@ def run_app(
         controller.show_dashboard()
     if demo is not None:
         controller.start()
+    if startup_probe is not None:
+        arm_startup_probe(controller, Path(startup_probe))
     app.aboutToQuit.connect(controller.shutdown)
 
     status = {"code": 0}

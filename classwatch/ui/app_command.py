@@ -26,6 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--screenshot", type=Path, metavar="FILE", help="save the dashboard as a PNG, then exit")
     p.add_argument("--quit-after", type=_seconds, metavar="SECONDS",
                    help="exit after this many seconds (with --screenshot: when the picture is taken; default 6)")
+    p.add_argument("--startup-probe", type=Path, metavar="FILE",
+                   help="once the tray icon (or, with no system tray, the window) is up, write the time and "
+                   "'tray' or 'window' to FILE (benchmarks/launch_time.py)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,6 +53,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         screenshot=getattr(args, "screenshot", None),
         quit_after=getattr(args, "quit_after", None),
         compact=getattr(args, "compact", False),
+        startup_probe=getattr(args, "startup_probe", None),
     )
 
 
