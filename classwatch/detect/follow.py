@@ -51,6 +51,8 @@ MATCH_HEIGHT = 24
 #: Search window around the last box, as a fraction of the box size on each
 #: side: a face may move this far between two readings and still be followed.
 SEARCH_MARGIN = 0.5
+#: Pixels a tile's box may move between frames and still be the same tile.
+TILE_JITTER = 2
 #: Spreads first deadlines over [0.5, 1] x redetect_s (golden-ratio steps,
 #: so neighbouring tiles fall due in different frames).
 _GOLDEN = 0.618034
@@ -93,7 +95,7 @@ class FaceFollower:
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         h, w = grey.shape
         keys = [tuple(int(v) for v in box) for box in layout.boxes]
-        remembered, self._tiles = self._tiles, {}
+        remembered, self._tiles = _same_tiles(self._tiles, keys), {}
         parts: list[FaceDetections] = []
         stale: list[int] = []
         self.last_match = {}
@@ -155,6 +157,17 @@ class FaceFollower:
         boxes = faces.boxes.copy()
         boxes[:, :2] += shifts
         return FaceDetections(boxes, faces.scores, faces.keypoints + shifts[:, None, :], faces.tile), worst
+
+
+def _same_tiles(memory: dict[tuple[int, int, int, int], _Followed], keys: list[tuple[int, int, int, int]]) -> dict:
+    """The memory re-keyed by this frame's tile boxes: a tile whose box moved by up to
+    TILE_JITTER pixels (the tile finder on a recompressed frame) is the same tile."""
+    if not memory or not keys:
+        return {}
+    old = list(memory)
+    jitter = np.abs(np.array(keys)[:, None, :] - np.array(old)[None, :, :]).max(axis=2)
+    nearest = jitter.argmin(axis=1)
+    return {key: memory[old[j]] for key, j, row in zip(keys, nearest, jitter) if row[j] <= TILE_JITTER}
 
 
 def _clip(box: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:
