@@ -145,9 +145,11 @@ def test_export_round_trip(tiny_run, tmp_path):
     from classwatch.preprocess import to_model_input
     from classwatch.training.export import _build, export, tflite_predict
 
-    summary = export(tiny_run, tmp_path / "m", "m", "0.0.1", interim=True, command="test")
+    summary = export(tiny_run, tmp_path / "m", "m", "0.0.1", interim=True, command="test", precision="float32")
     card = json.loads((tmp_path / "m.json").read_text())
-    assert set(card) == {"name", "version", "file", "sha256", "interim", "classes", "input", "crop", "output", "temperature"}
+    assert set(card) == {"name", "version", "file", "sha256", "interim", "classes", "input", "crop", "output",
+                         "temperature", "precision"}
+    assert card["precision"] == "float32" and set(summary["variants"]) == {"float32", "int8"}
     assert card["file"] == "m.tflite" and card["classes"] == list(EXPRESSIONS) and card["interim"] is True
     assert card["crop"] == {"margin": 0.1, "shift_y": -0.09} and card["output"] == "probabilities"
     assert summary["max_abs_diff"] < 1e-4
@@ -160,3 +162,42 @@ def test_export_round_trip(tiny_run, tmp_path):
     assert probs.shape == (25, 7)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(probs, keras_model.predict(x, verbose=0), atol=1e-4)
+
+
+def test_int8_export_matches_keras_within_quantization_error(tiny_run, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from classwatch.preprocess import to_model_input
+    from classwatch.training.export import _build, export, tflite_predict
+
+    summary = export(tiny_run, tmp_path / "q", "q", "0.0.1", interim=True, command="test", precision="int8")
+    card = json.loads((tmp_path / "q.json").read_text())
+    assert card["precision"] == "int8"
+    assert summary["size_bytes"] < summary["variants"]["float32"]["size_bytes"]  # int8 weights (tiny model: metadata dominates)
+
+    cfg, keras_model = _build(tiny_run, card["temperature"])
+    x = to_model_input(load_fer(DATA, limit=25).val.pixels, cfg.crop)
+    interpreter = Interpreter(model_path=str(tmp_path / "q.tflite"), num_threads=1)
+    assert interpreter.get_input_details()[0]["dtype"] == np.float32  # classify.py feeds floats either way
+    probs = tflite_predict(interpreter, x, batch=25)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=0.02)  # 8-bit probabilities
+    np.testing.assert_allclose(probs, keras_model.predict(x, verbose=0), atol=0.05)
+
+
+def test_precision_choice():
+    from classwatch.metrics import evaluate_probs
+    from classwatch.training.export import QUANT_MAX_DROP, Variant, choose
+
+    labels = np.arange(200) % 7
+
+    def variant(precision, accuracy, ms):
+        probs = np.full((200, 7), 0.01)
+        right = np.arange(200) < accuracy * 200
+        probs[np.arange(200), np.where(right, labels, (labels + 1) % 7)] = 0.94
+        return Variant(precision, b"", evaluate_probs(probs, labels), {1: ms, 25: ms}, 0.0)
+
+    full = variant("float32", 0.70, 0.6)
+    assert choose({"float32": full, "int8": variant("int8", 0.70 - QUANT_MAX_DROP / 2, 0.3)}).precision == "int8"
+    assert choose({"float32": full, "int8": variant("int8", 0.66, 0.3)}).precision == "float32"  # too lossy
+    assert choose({"float32": full, "int8": variant("int8", 0.70, 0.9)}).precision == "float32"  # slower
+    assert choose({"float32": full, "int8": variant("int8", 0.66, 0.3)}, "int8").precision == "int8"

@@ -7,8 +7,11 @@ validation split; append ``softmax(logits / T)`` so the file outputs
 calibrated probabilities; convert through a SavedModel (the route that
 freezes the weights and keeps the batch dimension dynamic, so one call
 classifies all faces of a frame); check the ``.tflite`` against Keras on the
-validation images; evaluate and time the ``.tflite`` with LiteRT on one
-thread; write the file, the machine-readable card and the human card.
+validation images; make an int8 variant too (weights and activations,
+float input and output, activation ranges from training faces) and evaluate
+and time both with LiteRT on one thread; ship int8 only if it loses at most
+QUANT_MAX_DROP accuracy and is faster (``--precision`` forces either); write
+the file, the machine-readable card and the human card.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import string
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +36,11 @@ from .data import load_fer
 from .train import RunState, TrainConfig, set_threads
 
 MAX_ABS_DIFF = 1e-4  # tflite vs Keras probabilities; float32 kernels differ only in summation order
+#: int8 is shipped when it loses at most this much PublicTest accuracy (and is faster).
+QUANT_MAX_DROP = 0.005
+#: Training faces that set the int8 activation ranges (never validation faces).
+CALIBRATION_FACES = 500
+PRECISIONS = ("auto", "float32", "int8")
 CARD_TEMPLATE = Path(__file__).with_name("card_template.md")
 
 
@@ -51,12 +60,57 @@ def _build(run: Path, temperature: float | None = None):
     return cfg, keras.Model(inputs, keras.layers.Softmax(name="probabilities")(x))
 
 
-def to_tflite(model) -> bytes:
+def to_tflite(model, calibration: np.ndarray | None = None) -> bytes:
+    """float32 ``.tflite``; with ``calibration`` faces, int8 weights and activations (float input and output)."""
     import tensorflow as tf
 
     with tempfile.TemporaryDirectory() as tmp:
         model.export(tmp, format="tf_saved_model", verbose=False)
-        return tf.lite.TFLiteConverter.from_saved_model(tmp).convert()
+        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
+        if calibration is not None:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda: ([face[None]] for face in calibration)
+        return converter.convert()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One exported precision and how it does on the validation split."""
+
+    precision: str
+    blob: bytes
+    report: EvalReport
+    latency: dict[int, float]  # batch -> ms per face, one thread
+    max_diff: float  # largest |tflite - Keras| probability
+
+
+def _variant(precision: str, blob: bytes, x_val: np.ndarray, y_val: np.ndarray, keras_probs: np.ndarray) -> Variant:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=blob, num_threads=1)
+    probs = tflite_predict(interpreter, x_val)
+    return Variant(precision, blob, evaluate_probs(probs, y_val), measure_latency(interpreter, x_val),
+                   float(np.abs(probs - keras_probs).max()))
+
+
+def choose(variants: dict[str, Variant], precision: str = "auto") -> Variant:
+    """The variant to ship: int8 if it costs at most QUANT_MAX_DROP accuracy and is faster, else float32."""
+    if precision != "auto":
+        return variants[precision]
+    full, small = variants["float32"], variants["int8"]
+    cheap = full.report.accuracy - small.report.accuracy <= QUANT_MAX_DROP and small.latency[25] < full.latency[25]
+    return small if cheap else full
+
+
+def _variants_table(variants: dict[str, Variant], shipped: str) -> str:
+    rows = ["| precision | accuracy | ECE | size | ms per face, batch 1 / 25 | max abs diff vs Keras | shipped |",
+            "|---|---|---|---|---|---|---|"]
+    rows += [
+        f"| {v.precision} | {v.report.accuracy:.4f} | {v.report.ece:.4f} | {len(v.blob) / 1024:.0f} KB"
+        f" | {v.latency[1]:.3f} / {v.latency[25]:.3f} | {v.max_diff:.1e} | {'yes' if v.precision == shipped else ''} |"
+        for v in variants.values()
+    ]
+    return "\n".join(rows)
 
 
 def tflite_predict(interpreter, x: np.ndarray, batch: int = 25) -> np.ndarray:
@@ -101,9 +155,7 @@ def _table(report: EvalReport) -> str:
     )
 
 
-def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str) -> dict:
-    from ai_edge_litert.interpreter import Interpreter
-
+def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str, precision: str = "auto") -> dict:
     cfg, logits_model = _build(run)
     state = RunState(**json.loads((run / "state.json").read_text()))
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
@@ -115,14 +167,13 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
 
     _, prob_model = _build(run, temperature)
     keras_probs = prob_model.predict(x_val, batch_size=512, verbose=0)
-    blob = to_tflite(prob_model)
-    interpreter = Interpreter(model_content=blob, num_threads=1)
-    probs = tflite_predict(interpreter, x_val)
-    max_diff = float(np.abs(probs - keras_probs).max())
-    if max_diff > MAX_ABS_DIFF:
-        raise SystemExit(f"tflite output differs from Keras by {max_diff:.2e} (> {MAX_ABS_DIFF:.0e})")
-    report = evaluate_probs(probs, y_val)
-    latency = measure_latency(interpreter, x_val)
+    full = _variant("float32", to_tflite(prob_model), x_val, y_val, keras_probs)
+    if full.max_diff > MAX_ABS_DIFF:
+        raise SystemExit(f"tflite output differs from Keras by {full.max_diff:.2e} (> {MAX_ABS_DIFF:.0e})")
+    calibration = to_model_input(data.train.pixels[np.random.default_rng(0).permutation(len(data.train))[:CALIBRATION_FACES]], cfg.crop)
+    variants = {"float32": full, "int8": _variant("int8", to_tflite(prob_model, calibration), x_val, y_val, keras_probs)}
+    shipped = choose(variants, precision)
+    blob, report, latency, max_diff = shipped.blob, shipped.report, shipped.latency, shipped.max_diff
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tflite_path = out.with_name(name + ".tflite")
@@ -138,6 +189,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
         "crop": {"margin": cfg.crop.margin, "shift_y": cfg.crop.shift_y},
         "output": "probabilities",
         "temperature": round(temperature, 4),
+        "precision": shipped.precision,
     }
     out.with_name(name + ".json").write_text(json.dumps(card, indent=2) + "\n")
     commands = (run / "commands.txt").read_text().strip() if (run / "commands.txt").exists() else "(not recorded)"
@@ -161,6 +213,9 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
         temperature=f"{temperature:.4f}",
         max_diff=f"{max_diff:.1e}",
         size_kb=f"{len(blob) / 1024:.0f}",
+        precision=shipped.precision,
+        variants_table=_variants_table(variants, shipped.precision),
+        quant_max_drop=f"{100 * QUANT_MAX_DROP:.1f}",
         batch1_ms=f"{latency[1]:.3f}",
         batch25_ms=f"{latency[25]:.3f}",
         recall_table=_table(report),
@@ -172,7 +227,9 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     )
     out.with_name(name + ".md").write_text(md)
     summary = {**card, "eval": report.to_dict(), "ece_uncalibrated": ece_before, "max_abs_diff": max_diff,
-               "latency_ms_per_face": latency, "size_bytes": len(blob)}
+               "latency_ms_per_face": latency, "size_bytes": len(blob),
+               "variants": {k: {"accuracy": v.report.accuracy, "ece": v.report.ece, "size_bytes": len(v.blob),
+                                "latency_ms_per_face": v.latency, "max_abs_diff": v.max_diff} for k, v in variants.items()}}
     print(json.dumps({k: v for k, v in summary.items() if k != "eval"} | {"accuracy": report.accuracy, "ece": report.ece}, indent=2))
     return summary
 
@@ -183,11 +240,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True, type=Path, help="models/NAME (suffixes are added)")
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--interim", action="store_true", help="mark the model as an interim stand-in")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help=f"auto: int8 if it loses at most {100 * QUANT_MAX_DROP:.1f} accuracy points and is faster")
     p.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
     a = p.parse_args(argv)
     set_threads(a.threads)
     command = "python -m classwatch.training.export " + " ".join(argv if argv is not None else sys.argv[1:])
-    export(a.run, a.out, a.out.name, a.version, a.interim, command)
+    export(a.run, a.out, a.out.name, a.version, a.interim, command, a.precision)
 
 
 if __name__ == "__main__":
