@@ -201,3 +201,29 @@ def test_precision_choice():
     assert choose({"float32": full, "int8": variant("int8", 0.66, 0.3)}).precision == "float32"  # too lossy
     assert choose({"float32": full, "int8": variant("int8", 0.70, 0.9)}).precision == "float32"  # slower
     assert choose({"float32": full, "int8": variant("int8", 0.66, 0.3)}, "int8").precision == "int8"
+
+
+def test_weight_averaging_makes_an_exportable_run(tiny_run, tmp_path, capsys):
+    import keras
+
+    from classwatch.training.average import average_weights, main, recalibrate_batch_norm
+    from classwatch.training.export import export
+
+    paths = sorted((tiny_run / "ckpt").glob("epoch_*.keras"))
+    assert len(paths) == 2
+    mean = average_weights(paths)
+    first, second = (keras.models.load_model(p, compile=False).get_weights() for p in paths)
+    np.testing.assert_allclose(mean[0], (first[0] + second[0]) / 2, rtol=1e-6)
+
+    # Re-estimated statistics are the plain mean over the faces, whatever the layer's momentum.
+    model = keras.models.load_model(paths[0], compile=False)
+    faces = np.random.default_rng(0).normal(size=(512, 48, 48, 1)).astype(np.float32)
+    recalibrate_batch_norm(model, faces)
+    bn = next(layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization))
+    conv_out = keras.Model(model.input, bn.input)(faces).numpy()
+    np.testing.assert_allclose(bn.moving_mean.numpy(), conv_out.mean(axis=(0, 1, 2)), atol=1e-4)
+
+    main(["--run", str(tiny_run), "--checkpoints", str(tiny_run / "ckpt"), "--out", str(tmp_path / "avg")])
+    assert "val_acc_average" in capsys.readouterr().out
+    summary = export(tmp_path / "avg", tmp_path / "m", "m", "0.0.1", interim=True, command="test", precision="float32")
+    assert summary["max_abs_diff"] < 1e-4

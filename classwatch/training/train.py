@@ -100,8 +100,11 @@ def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarr
 def set_threads(n: int) -> None:
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(n)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already running in this process (a test): keep its threads
+        pass
 
 
 def _new_model(cfg: TrainConfig, steps_per_epoch: int):
