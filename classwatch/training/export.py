@@ -196,7 +196,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     md = string.Template(CARD_TEMPLATE.read_text()).substitute(
         name=name,
         version=version,
-        status="INTERIM: a short CPU training run, below the project's accuracy target; the pipeline's "
+        status="INTERIM: a CPU training run below the project's accuracy target; the pipeline's "
         "default only until a fully trained model is exported."
         if interim
         else "Release candidate.",
