@@ -149,7 +149,8 @@ def test_export_round_trip(tiny_run, tmp_path):
     card = json.loads((tmp_path / "m.json").read_text())
     assert set(card) == {"name", "version", "file", "sha256", "interim", "classes", "input", "crop", "output",
                          "temperature", "precision"}
-    assert card["precision"] == "float32" and set(summary["variants"]) == {"float32", "int8"}
+    assert card["precision"] == "float32" and set(summary["variants"]) == {"float32", "float16", "int8"}
+    assert summary["variants"]["float16"]["max_abs_diff"] < 1e-2  # half-precision weights
     assert card["file"] == "m.tflite" and card["classes"] == list(EXPRESSIONS) and card["interim"] is True
     assert card["crop"] == {"margin": 0.1, "shift_y": -0.09} and card["output"] == "probabilities"
     assert summary["max_abs_diff"] < 1e-4
@@ -190,17 +191,19 @@ def test_precision_choice():
 
     labels = np.arange(200) % 7
 
-    def variant(precision, accuracy, ms):
+    def variant(precision, accuracy, ms, size):
         probs = np.full((200, 7), 0.01)
         right = np.arange(200) < accuracy * 200
         probs[np.arange(200), np.where(right, labels, (labels + 1) % 7)] = 0.94
-        return Variant(precision, b"", evaluate_probs(probs, labels), {1: ms, 25: ms}, 0.0)
+        return Variant(precision, b"x" * size, evaluate_probs(probs, labels), {1: ms, 25: ms}, 0.0)
 
-    full = variant("float32", 0.70, 0.6)
-    assert choose({"float32": full, "int8": variant("int8", 0.70 - QUANT_MAX_DROP / 2, 0.3)}).precision == "int8"
-    assert choose({"float32": full, "int8": variant("int8", 0.66, 0.3)}).precision == "float32"  # too lossy
-    assert choose({"float32": full, "int8": variant("int8", 0.70, 0.9)}).precision == "float32"  # slower
-    assert choose({"float32": full, "int8": variant("int8", 0.66, 0.3)}, "int8").precision == "int8"
+    full, half = variant("float32", 0.70, 0.6, 100), variant("float16", 0.70, 0.6, 50)
+    small = variant("int8", 0.70 - QUANT_MAX_DROP / 2, 0.3, 25)
+    lossy, slow = variant("int8", 0.66, 0.3, 25), variant("int8", 0.70, 0.9, 25)
+    assert choose({"float32": full, "float16": half, "int8": small}).precision == "int8"  # smallest that is fine
+    assert choose({"float32": full, "float16": half, "int8": lossy}).precision == "float16"
+    assert choose({"float32": full, "int8": slow}).precision == "float32"
+    assert choose({"float32": full, "int8": lossy}, "int8").precision == "int8"  # forced
 
 
 def test_weight_averaging_makes_an_exportable_run(tiny_run, tmp_path, capsys):
@@ -227,3 +230,15 @@ def test_weight_averaging_makes_an_exportable_run(tiny_run, tmp_path, capsys):
     assert "val_acc_average" in capsys.readouterr().out
     summary = export(tmp_path / "avg", tmp_path / "m", "m", "0.0.1", interim=True, command="test", precision="float32")
     assert summary["max_abs_diff"] < 1e-4
+
+
+def test_stages_option():
+    import argparse
+
+    pytest.importorskip("keras")
+    from classwatch.training.model import ModelConfig
+    from classwatch.training.train import parse_stages
+
+    assert parse_stages("24x1,48x2,128x2s,256x2s") == ModelConfig().stages
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_stages("24,48")

@@ -227,6 +227,18 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
     return state
 
 
+def parse_stages(text: str) -> tuple[tuple[int, int, bool], ...]:
+    """'24x1,48x2,128x2s' -> ((24, 1, False), (48, 2, False), (128, 2, True))."""
+    try:
+        stages = []
+        for part in text.split(","):
+            channels, convs = part.strip().removesuffix("s").split("x")
+            stages.append((int(channels), int(convs), part.strip().endswith("s")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"stages must look like 24x1,48x2,128x2s, not {text!r}") from None
+    return tuple(stages)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="fer2013_trainval.npz")
@@ -241,11 +253,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint (its stored config wins)")
     p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
     p.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    p.add_argument("--stages", type=parse_stages, default=None,
+                   help="network stages as CHANNELSxCONVS[s],... ('s': separable), e.g. 24x1,48x2,128x2s,256x2s (the default)")
     a = p.parse_args(argv)
     set_threads(a.threads)
     cfg = TrainConfig(
         data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
         class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit,
+        model=ModelConfig(stages=a.stages) if a.stages else ModelConfig(),
     )
     a.out.mkdir(parents=True, exist_ok=True)
     with (a.out / "commands.txt").open("a") as f:  # provenance for the model card
