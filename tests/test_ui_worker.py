@@ -185,3 +185,23 @@ def test_looping_source_rejects_a_bad_path(tmp_path):
 
     with pytest.raises(InputError):
         LoopingSource(tmp_path / "missing.mp4")
+
+
+def test_locked_session_is_a_fault_without_grabbing_and_recovers(qtbot):
+    from classwatch.screenlock import LOCKED_MESSAGE
+
+    locked = threading.Event()
+    locked.set()
+    source = FakeSource()
+    handle, samples, _states, faults = make(qtbot, source=source, locked=locked.is_set)
+    recovered = []
+    handle.worker.recovered.connect(lambda: recovered.append(True))
+    handle.start()
+    try:
+        qtbot.waitUntil(lambda: len(faults) >= 1, timeout=3000)
+        assert faults[0] == ("capture", LOCKED_MESSAGE)
+        assert source.calls == 0 and not samples  # nothing of the locked screen was grabbed
+        locked.clear()
+        qtbot.waitUntil(lambda: len(samples) >= 1 and bool(recovered), timeout=3000)
+    finally:
+        handle.stop(timeout_s=3)

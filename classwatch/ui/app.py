@@ -29,6 +29,7 @@ from .. import __version__
 from ..errors import ClasswatchError
 from ..pipeline import FrameResult
 from ..policy import EffectiveSettings, apply_user_change, load_effective
+from ..screenlock import SessionLock
 from ..session import SessionStore, SessionWriter
 from ..settings import config_dir, save_user_settings
 from ..sources import Region
@@ -352,7 +353,8 @@ class Controller(QObject):
             return pipeline
 
         worker = AnalysisWorker(make_source, make_pipeline, s.sample_every_s, retry_s=self.retry_s,
-                                record=recorder.record, blank_is_fault=blank)
+                                record=recorder.record, blank_is_fault=blank,
+                                locked=SessionLock().locked if blank else None)
         worker.sample_ready.connect(self._on_sample)
         worker.state_changed.connect(self._on_worker_state)
         worker.fault.connect(self._on_fault)

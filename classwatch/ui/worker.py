@@ -41,6 +41,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from ..errors import CaptureError, InputError, ModelError
 from ..pipeline import FrameResult
+from ..screenlock import LOCKED_MESSAGE
 from ..sources import open_source
 from ..types import Frame
 
@@ -138,6 +139,8 @@ class AnalysisWorker(QObject):
         the sample is emitted, e.g. to append it to the session store; an
         exception there is reported by ``record_failed`` and analysis goes on.
     blank_is_fault: treat a flat one-colour frame as a capture fault (for the screen).
+    locked: asked before each grab (for the screen); True makes it a capture
+        fault without grabbing, so nothing of a locked session is analysed.
     """
 
     sample_ready = Signal(object, float)  # MoodSample, wall time (UTC epoch seconds)
@@ -156,6 +159,7 @@ class AnalysisWorker(QObject):
         retry_s: float = RETRY_S,
         record: Callable[[FrameResult, float], None] | None = None,
         blank_is_fault: bool = False,
+        locked: Callable[[], bool] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -167,6 +171,7 @@ class AnalysisWorker(QObject):
         self.retry_s = float(retry_s)
         self.record = record
         self.blank_is_fault = blank_is_fault
+        self.locked = locked
         self.clock = clock
         self._wake = threading.Event()
         self._paused = False
@@ -245,6 +250,8 @@ class AnalysisWorker(QObject):
                     pipeline = self.make_pipeline()
                 if source is None:
                     source = self.make_source()
+                if self.locked is not None and self.locked():
+                    raise CaptureError(LOCKED_MESSAGE)
                 wall = self.clock()
                 frame = source.grab(began - start, index)
                 if self.blank_is_fault and is_blank(frame.image):
