@@ -37,17 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classwatch.classify import ExpressionClassifier  # noqa: E402
 from classwatch.detect import make_detector  # noqa: E402
 from classwatch.detect.follow import REDETECT_S  # noqa: E402
+from classwatch.metrics import face_recall  # noqa: E402
 from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from classwatch.synthetic import animate_gallery, render_gallery  # noqa: E402
 from classwatch.track import iou_matrix  # noqa: E402
 from classwatch.types import Frame  # noqa: E402
-
-
-def _centre_recall(found: np.ndarray, truth: np.ndarray) -> float:
-    cx, cy = truth[:, 0] + truth[:, 2] / 2, truth[:, 1] + truth[:, 3] / 2
-    inside = (found[None, :, 0] <= cx[:, None]) & (cx[:, None] <= found[None, :, 0] + found[None, :, 2])
-    inside &= (found[None, :, 1] <= cy[:, None]) & (cy[:, None] <= found[None, :, 1] + found[None, :, 3])
-    return float(inside.any(axis=1).mean()) if len(found) else 0.0
 
 
 def run(frames: int, seed: int, redetect_s: float = REDETECT_S) -> dict:
@@ -68,7 +62,7 @@ def run(frames: int, seed: int, redetect_s: float = REDETECT_S) -> dict:
             result = pipeline.process(Frame(step.gallery.image, float(k)))
             cpu.append(time.process_time() - c)
             detected.append(pipeline.follower.last_detected)
-            recall.append(_centre_recall(result.faces.boxes, truth))
+            recall.append(face_recall(result.faces.boxes, truth))
             overlap = iou_matrix(truth, result.faces.boxes)
             iou.append(float(overlap.max(axis=1).mean()) if overlap.size else 0.0)
             mood.append(float("nan") if result.mood.mood_index is None else result.mood.mood_index)

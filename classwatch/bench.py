@@ -23,6 +23,7 @@ import numpy as np
 
 from .classify import ExpressionClassifier
 from .detect import make_detector
+from .metrics import face_recall
 from .pipeline import Pipeline, PipelineConfig
 from .synthetic import render_gallery
 from .types import Frame
@@ -57,19 +58,6 @@ def _peak_rss_mb() -> float | None:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _recall(found: np.ndarray, truth: np.ndarray) -> float:
-    """Share of true faces whose centre lies inside a found box."""
-    if len(truth) == 0:
-        return 1.0
-    cx = truth[:, 0] + truth[:, 2] / 2
-    cy = truth[:, 1] + truth[:, 3] / 2
-    hit = [
-        bool(((found[:, 0] <= x) & (x <= found[:, 0] + found[:, 2]) & (found[:, 1] <= y) & (y <= found[:, 1] + found[:, 3])).any())
-        for x, y in zip(cx, cy)
-    ]
-    return float(np.mean(hit))
-
-
 def run_bench(repeats: int = 15, grids: tuple[tuple[int, int], ...] = GRIDS) -> dict:
     cv2.setNumThreads(1)
     classifier = ExpressionClassifier(num_threads=1)
@@ -98,13 +86,13 @@ def run_bench(repeats: int = 15, grids: tuple[tuple[int, int], ...] = GRIDS) -> 
             row[name] = {
                 **_timed(lambda p=pipeline: p.process(frame), repeats),
                 "faces": int(len(result.faces)),
-                "recall": round(_recall(result.faces.boxes, gallery.faces), 3),
+                "recall": round(face_recall(result.faces.boxes, gallery.faces), 3),
             }
         found = haar_whole_frame.detect(gallery.image, None)
         row["classic"] = {
             **_timed(lambda: classic(gallery.image), repeats),
             "faces": int(len(found)),
-            "recall": round(_recall(found.boxes, gallery.faces), 3),
+            "recall": round(face_recall(found.boxes, gallery.faces), 3),
         }
         for name in pipelines:
             row[name]["speedup_vs_classic"] = round(row["classic"]["cpu_ms"] / row[name]["cpu_ms"], 2)

@@ -70,3 +70,19 @@ def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> EvalReport:
         confusion=confusion.tolist(),
         ece=expected_calibration_error(probs, labels),
     )
+
+
+def face_recall(found: np.ndarray, truth: np.ndarray) -> float:
+    """Share of true face boxes whose centre lies inside some found box ((N, 4) and (M, 4) xywh).
+
+    A centre test rather than IoU: detectors frame a face differently (BlazeFace's
+    box is tighter than Haar's), but any usable box covers the face's centre.
+    """
+    if len(truth) == 0:
+        return 1.0
+    if len(found) == 0:
+        return 0.0
+    cx, cy = truth[:, 0] + truth[:, 2] / 2, truth[:, 1] + truth[:, 3] / 2
+    inside = (found[None, :, 0] <= cx[:, None]) & (cx[:, None] <= found[None, :, 0] + found[None, :, 2])
+    inside &= (found[None, :, 1] <= cy[:, None]) & (cy[:, None] <= found[None, :, 1] + found[None, :, 3])
+    return float(inside.any(axis=1).mean())

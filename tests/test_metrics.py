@@ -56,3 +56,12 @@ def test_to_dict_schema():
 def test_length_mismatch_raises():
     with pytest.raises(ValueError):
         evaluate_probs(np.zeros((3, 7)), np.zeros(2))
+
+
+def test_face_recall_counts_true_centres_inside_found_boxes():
+    from classwatch.metrics import face_recall
+
+    truth = np.array([[10, 10, 20, 20], [100, 100, 20, 20]], np.float32)
+    assert face_recall(np.array([[15, 15, 12, 12]], np.float32), truth) == 0.5  # covers (20, 20), not (110, 110)
+    assert face_recall(np.zeros((0, 4), np.float32), truth) == 0.0
+    assert face_recall(truth, np.zeros((0, 4), np.float32)) == 1.0
