@@ -118,8 +118,9 @@ class FaceFollower:
             parts.append(found)
             for i in stale:
                 faces = found.select(found.tile == i)
-                first = keys[i] not in remembered
-                wait = self.redetect_s * (0.5 + 0.5 * ((i * _GOLDEN) % 1.0) if first else 1.0)
+                wait = self.redetect_s
+                if keys[i] not in remembered:  # first sight: stagger over [0.5, 1] x redetect_s
+                    wait *= 0.5 + 0.5 * ((i * _GOLDEN) % 1.0)
                 self._tiles[keys[i]] = self._remember(grey, faces, t + wait, (w, h))
         faces = FaceDetections.concat(parts)
         return faces.select(np.argsort(faces.tile, kind="stable"))
