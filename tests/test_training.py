@@ -1,7 +1,7 @@
 """The training pipeline: data, augmentation, a tiny resumable run, export round-trip.
 
 Skips when the FER2013 file (shared/data beside the repo) is absent; the
-TensorFlow tests skip when the optional ``train`` extra is not installed.
+PyTorch/TensorFlow tests skip when the optional ``train`` extra is not installed.
 """
 
 import csv
@@ -85,11 +85,12 @@ def test_augment_off_is_identity(fer):
     np.testing.assert_array_equal(augment_batch(images, SPEC, np.random.default_rng(0), off), images)
 
 
-# --- TensorFlow: tiny training run, resume, export ---------------------------------------
+# --- PyTorch training (tiny run, resume) and export through TensorFlow ---------------------
 
 
 @pytest.fixture(scope="module")
 def tiny_cfg():
+    pytest.importorskip("torch")
     pytest.importorskip("tensorflow")
     from classwatch.training.model import ModelConfig
     from classwatch.training.train import TrainConfig
@@ -115,7 +116,7 @@ def _log(run):
 def test_training_writes_checkpoints_and_log(tiny_run):
     state = json.loads((tiny_run / "state.json").read_text())
     assert state["epochs_done"] == 2 and (tiny_run / "ckpt" / state["checkpoint"]).exists()
-    assert (tiny_run / "best.weights.h5").exists()
+    assert (tiny_run / "best.pt").exists()
     assert [r["epoch"] for r in _log(tiny_run)] == ["0", "1"]
 
 
@@ -143,7 +144,9 @@ def test_export_round_trip(tiny_run, tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
     from classwatch.preprocess import to_model_input
-    from classwatch.training.export import _build, export, tflite_predict
+    from classwatch.training.calibrate import softmax
+    from classwatch.training.export import export, load_run_model, tflite_predict
+    from classwatch.training.model import predict_logits
 
     summary = export(tiny_run, tmp_path / "m", "m", "0.0.1", interim=True, command="test", precision="float32")
     card = json.loads((tmp_path / "m.json").read_text())
@@ -156,33 +159,35 @@ def test_export_round_trip(tiny_run, tmp_path):
     assert summary["max_abs_diff"] < 1e-4
     assert (tmp_path / "m.md").read_text().count("INTERIM") >= 1
 
-    cfg, keras_model = _build(tiny_run, card["temperature"])
+    cfg, net = load_run_model(tiny_run)
     x = to_model_input(load_fer(DATA, limit=25).val.pixels, cfg.crop)
     interpreter = Interpreter(model_path=str(tmp_path / "m.tflite"), num_threads=1)
     probs = tflite_predict(interpreter, x, batch=25)  # one call, dynamic batch of 25
     assert probs.shape == (25, 7)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(probs, keras_model.predict(x, verbose=0), atol=1e-4)
+    np.testing.assert_allclose(probs, softmax(predict_logits(net, x), card["temperature"]), atol=1e-4)
 
 
-def test_int8_export_matches_keras_within_quantization_error(tiny_run, tmp_path):
+def test_int8_export_matches_pytorch_within_quantization_error(tiny_run, tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
     from classwatch.preprocess import to_model_input
-    from classwatch.training.export import _build, export, tflite_predict
+    from classwatch.training.calibrate import softmax
+    from classwatch.training.export import export, load_run_model, tflite_predict
+    from classwatch.training.model import predict_logits
 
     summary = export(tiny_run, tmp_path / "q", "q", "0.0.1", interim=True, command="test", precision="int8")
     card = json.loads((tmp_path / "q.json").read_text())
     assert card["precision"] == "int8"
     assert summary["size_bytes"] < summary["variants"]["float32"]["size_bytes"]  # int8 weights (tiny model: metadata dominates)
 
-    cfg, keras_model = _build(tiny_run, card["temperature"])
+    cfg, net = load_run_model(tiny_run)
     x = to_model_input(load_fer(DATA, limit=25).val.pixels, cfg.crop)
     interpreter = Interpreter(model_path=str(tmp_path / "q.tflite"), num_threads=1)
     assert interpreter.get_input_details()[0]["dtype"] == np.float32  # classify.py feeds floats either way
     probs = tflite_predict(interpreter, x, batch=25)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=0.02)  # 8-bit probabilities
-    np.testing.assert_allclose(probs, keras_model.predict(x, verbose=0), atol=0.05)
+    np.testing.assert_allclose(probs, softmax(predict_logits(net, x), card["temperature"]), atol=0.05)
 
 
 def test_precision_choice():
@@ -206,36 +211,10 @@ def test_precision_choice():
     assert choose({"float32": full, "int8": lossy}, "int8").precision == "int8"  # forced
 
 
-def test_weight_averaging_makes_an_exportable_run(tiny_run, tmp_path, capsys):
-    import keras
-
-    from classwatch.training.average import average_weights, main, recalibrate_batch_norm
-    from classwatch.training.export import export
-
-    paths = sorted((tiny_run / "ckpt").glob("epoch_*.keras"))
-    assert len(paths) == 2
-    mean = average_weights(paths)
-    first, second = (keras.models.load_model(p, compile=False).get_weights() for p in paths)
-    np.testing.assert_allclose(mean[0], (first[0] + second[0]) / 2, rtol=1e-6)
-
-    # Re-estimated statistics are the plain mean over the faces, whatever the layer's momentum.
-    model = keras.models.load_model(paths[0], compile=False)
-    faces = np.random.default_rng(0).normal(size=(512, 48, 48, 1)).astype(np.float32)
-    recalibrate_batch_norm(model, faces)
-    bn = next(layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization))
-    conv_out = keras.Model(model.input, bn.input)(faces).numpy()
-    np.testing.assert_allclose(bn.moving_mean.numpy(), conv_out.mean(axis=(0, 1, 2)), atol=1e-4)
-
-    main(["--run", str(tiny_run), "--checkpoints", str(tiny_run / "ckpt"), "--out", str(tmp_path / "avg")])
-    assert "val_acc_average" in capsys.readouterr().out
-    summary = export(tmp_path / "avg", tmp_path / "m", "m", "0.0.1", interim=True, command="test", precision="float32")
-    assert summary["max_abs_diff"] < 1e-4
-
-
 def test_stages_option():
     import argparse
 
-    pytest.importorskip("keras")
+    pytest.importorskip("torch")
     from classwatch.training.model import ModelConfig
     from classwatch.training.train import parse_stages
 

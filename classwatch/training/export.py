@@ -2,12 +2,13 @@
 
     python -m classwatch.training.export --run training-runs/NAME --out models/NAME [--interim]
 
-Steps: load the run's best weights; fit the softmax temperature on the
-validation split; append ``softmax(logits / T)`` so the file outputs
-calibrated probabilities; convert through a SavedModel (the route that
+Steps: load the run's best weights (PyTorch); fit the softmax temperature
+on the validation split; rebuild the network in Keras with those weights and
+``softmax(logits / T)`` appended, so the file outputs calibrated
+probabilities; convert through a SavedModel (the route that
 freezes the weights and keeps the batch dimension dynamic, so one call
-classifies all faces of a frame); check the ``.tflite`` against Keras on the
-validation images; make float16 and int8 variants too (float input and
+classifies all faces of a frame); check the ``.tflite`` against PyTorch on
+the validation images; make float16 and int8 variants too (float input and
 output either way) and evaluate and time all three with LiteRT on one
 thread; ship the smallest that loses at most QUANT_MAX_DROP accuracy and is
 not slower (``--precision`` forces one); write the file, the machine-readable
@@ -30,12 +31,13 @@ import numpy as np
 
 from ..metrics import EvalReport, evaluate_probs, expected_calibration_error
 from ..preprocess import to_model_input
-from ..types import EXPRESSIONS
+from ..types import EXPRESSIONS, N_EXPRESSIONS
 from .calibrate import fit_temperature, softmax
 from .data import load_fer
-from .train import RunState, TrainConfig, set_threads
+from .model import predict_logits
+from .train import BEST_WEIGHTS, RunState, TrainConfig, set_threads
 
-MAX_ABS_DIFF = 1e-4  # tflite vs Keras probabilities; float32 kernels differ only in summation order
+MAX_ABS_DIFF = 1e-4  # tflite vs PyTorch probabilities; float32 kernels differ only in summation order
 #: A smaller variant ships when it loses at most this much PublicTest accuracy against
 #: float32 and is at most LATENCY_SLACK times as slow (timing noise on a shared machine).
 QUANT_MAX_DROP = 0.005
@@ -46,20 +48,62 @@ PRECISIONS = ("auto", "float32", "float16", "int8")
 CARD_TEMPLATE = Path(__file__).with_name("card_template.md")
 
 
-def _build(run: Path, temperature: float | None = None):
-    """(config, Keras model): logits if temperature is None, else calibrated probabilities."""
-    import keras
+def load_run_model(run: Path):
+    """(config, PyTorch network in eval mode) with the run's best weights."""
+    import torch
 
-    from .model import build_model
+    from .model import ExpressionNet
 
     cfg = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
-    base = build_model(cfg.model)
-    base.load_weights(run / "best.weights.h5")
-    if temperature is None:
-        return cfg, base
-    inputs = keras.Input((cfg.crop.size, cfg.crop.size, 1), name="face")
-    x = keras.layers.Rescaling(1.0 / temperature, name="temperature")(base(inputs))
-    return cfg, keras.Model(inputs, keras.layers.Softmax(name="probabilities")(x))
+    net = ExpressionNet(cfg.model)
+    net.load_state_dict(torch.load(run / BEST_WEIGHTS, weights_only=True))
+    return cfg, net.eval()
+
+
+def _hwio(weight) -> np.ndarray:
+    """PyTorch conv weight (out, in, kh, kw) -> Keras kernel (kh, kw, in, out)."""
+    return weight.detach().permute(2, 3, 1, 0).numpy()
+
+
+def keras_twin(net, temperature: float):
+    """The PyTorch network rebuilt in Keras with its weights, ending in ``softmax(logits / temperature)``.
+
+    Keras is only the road to ``.tflite``: its converter turns these layers into
+    the fused conv + bias + ReLU ops that LiteRT's XNNPACK delegate runs fastest.
+    Batch norm is copied as is (same epsilon) and folded by the converter.
+    """
+    import keras
+    from keras import layers
+
+    from .model import BN_EPS, ConvBlock
+
+    def add(layer, x, weights):
+        y = layer(x)
+        layer.set_weights(weights)
+        return y
+
+    inputs = keras.Input((net.cfg.size, net.cfg.size, 1), name="face")
+    x = inputs
+    for block in net.features:
+        if not isinstance(block, ConvBlock):  # the stage's 2x2 max pool
+            x = layers.MaxPooling2D(2)(x)
+            continue
+        channels = block.conv.out_channels
+        if block.depthwise is None:
+            x = add(layers.Conv2D(channels, 3, padding="same", use_bias=False), x, [_hwio(block.conv.weight)])
+        else:  # depthwise (in, 1, 3, 3) -> (3, 3, in, 1)
+            depthwise = block.depthwise.weight.detach().permute(2, 3, 0, 1).numpy()
+            x = add(layers.SeparableConv2D(channels, 3, padding="same", use_bias=False), x,
+                    [depthwise, _hwio(block.conv.weight)])
+        bn = block.bn
+        x = add(layers.BatchNormalization(epsilon=BN_EPS), x,
+                [t.detach().numpy() for t in (bn.weight, bn.bias, bn.running_mean, bn.running_var)])
+        x = layers.ReLU()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = add(layers.Dense(N_EXPRESSIONS, name="logits"), x,
+            [net.logits.weight.detach().numpy().T, net.logits.bias.detach().numpy()])
+    x = layers.Rescaling(1.0 / temperature, name="temperature")(x)
+    return keras.Model(inputs, layers.Softmax(name="probabilities")(x))
 
 
 def to_tflite(model, precision: str = "float32", calibration: np.ndarray | None = None) -> bytes:
@@ -88,16 +132,16 @@ class Variant:
     blob: bytes
     report: EvalReport
     latency: dict[int, float]  # batch -> ms per face, one thread
-    max_diff: float  # largest |tflite - Keras| probability
+    max_diff: float  # largest |tflite - PyTorch| probability
 
 
-def _variant(precision: str, blob: bytes, x_val: np.ndarray, y_val: np.ndarray, keras_probs: np.ndarray) -> Variant:
+def _variant(precision: str, blob: bytes, x_val: np.ndarray, y_val: np.ndarray, torch_probs: np.ndarray) -> Variant:
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_content=blob, num_threads=1)
     probs = tflite_predict(interpreter, x_val)
     return Variant(precision, blob, evaluate_probs(probs, y_val), measure_latency(interpreter, x_val),
-                   float(np.abs(probs - keras_probs).max()))
+                   float(np.abs(probs - torch_probs).max()))
 
 
 def choose(variants: dict[str, Variant], precision: str = "auto") -> Variant:
@@ -114,7 +158,7 @@ def choose(variants: dict[str, Variant], precision: str = "auto") -> Variant:
 
 
 def _variants_table(variants: dict[str, Variant], shipped: str) -> str:
-    rows = ["| precision | accuracy | ECE | size | ms per face, batch 1 / 25 | max abs diff vs Keras | shipped |",
+    rows = ["| precision | accuracy | ECE | size | ms per face, batch 1 / 25 | max abs diff vs PyTorch | shipped |",
             "|---|---|---|---|---|---|---|"]
     rows += [
         f"| {v.precision} | {v.report.accuracy:.4f} | {v.report.ece:.4f} | {len(v.blob) / 1024:.0f} KB"
@@ -167,23 +211,23 @@ def _table(report: EvalReport) -> str:
 
 
 def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str, precision: str = "auto") -> dict:
-    cfg, logits_model = _build(run)
+    cfg, net = load_run_model(run)
     state = RunState(**json.loads((run / "state.json").read_text()))
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
     x_val = to_model_input(data.val.pixels, cfg.crop)
     y_val = data.val.label
-    logits = logits_model.predict(x_val, batch_size=512, verbose=0)
+    logits = predict_logits(net, x_val)
     temperature = fit_temperature(logits, y_val)
     ece_before = expected_calibration_error(softmax(logits), y_val)
 
-    _, prob_model = _build(run, temperature)
-    keras_probs = prob_model.predict(x_val, batch_size=512, verbose=0)
-    full = _variant("float32", to_tflite(prob_model), x_val, y_val, keras_probs)
+    torch_probs = softmax(logits, temperature)
+    prob_model = keras_twin(net, temperature)
+    full = _variant("float32", to_tflite(prob_model), x_val, y_val, torch_probs)
     if full.max_diff > MAX_ABS_DIFF:
-        raise SystemExit(f"tflite output differs from Keras by {full.max_diff:.2e} (> {MAX_ABS_DIFF:.0e})")
+        raise SystemExit(f"tflite output differs from PyTorch by {full.max_diff:.2e} (> {MAX_ABS_DIFF:.0e})")
     calibration = to_model_input(data.train.pixels[np.random.default_rng(0).permutation(len(data.train))[:CALIBRATION_FACES]], cfg.crop)
     variants = {"float32": full} | {
-        p: _variant(p, to_tflite(prob_model, p, calibration), x_val, y_val, keras_probs) for p in ("float16", "int8")
+        p: _variant(p, to_tflite(prob_model, p, calibration), x_val, y_val, torch_probs) for p in ("float16", "int8")
     }
     shipped = choose(variants, precision)
     blob, report, latency, max_diff = shipped.blob, shipped.report, shipped.latency, shipped.max_diff
@@ -255,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--interim", action="store_true", help="mark the model as an interim stand-in")
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help=f"auto: the smallest that loses at most {100 * QUANT_MAX_DROP:.1f} accuracy points and is not slower")
-    p.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     a = p.parse_args(argv)
     set_threads(a.threads)
     command = "python -m classwatch.training.export " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -4,10 +4,11 @@
 
 Each epoch's augmented images and order come from ``(seed, epoch)`` alone, so
 a resumed run sees exactly what an uninterrupted one would. After every
-epoch the run directory gets a full checkpoint (weights, optimizer state
-incl. the LR-schedule step) under ``ckpt/``, ``state.json`` (the commit
-point: epoch done, best val accuracy, checkpoint name) and a line in
-``log.csv``; the best epoch's weights are kept in ``best.weights.h5``.
+epoch the run directory gets a full checkpoint (weights and optimizer state;
+the learning rate is a function of the step, so needs no state) under
+``ckpt/``, ``state.json`` (the commit point: epoch done, best val accuracy,
+checkpoint name) and a line in ``log.csv``; the best epoch's weights are kept
+in ``best.pt``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import sys
 import time
@@ -31,6 +33,7 @@ from .model import ModelConfig
 
 LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 KEEP_CHECKPOINTS = 2
+BEST_WEIGHTS = "best.pt"  # the best epoch's model state_dict
 
 
 @dataclass(frozen=True)
@@ -98,46 +101,78 @@ def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarr
 
 
 def set_threads(n: int) -> None:
-    import tensorflow as tf
+    import torch
 
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # TensorFlow already running in this process (a test): keep its threads
-        pass
+    torch.set_num_threads(n)
 
 
-def _new_model(cfg: TrainConfig, steps_per_epoch: int):
-    import keras
-
-    from .model import build_model
-
-    keras.utils.set_random_seed(cfg.seed)
-    model = build_model(cfg.model)
-    total = cfg.epochs * steps_per_epoch
+def learning_rate(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
+    """Linear warm-up from 5% of the peak, then cosine decay to 1% of it by the last step."""
     warmup = int(cfg.warmup_epochs * steps_per_epoch)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=cfg.lr * 0.05,
-        decay_steps=max(1, total - warmup),
-        alpha=0.01,
-        warmup_target=cfg.lr,
-        warmup_steps=warmup,
-    )
-    model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=cfg.label_smoothing),
-        metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
-    )
-    return model
+    if step < warmup:
+        return cfg.lr * (0.05 + 0.95 * step / warmup)
+    decay = max(1, cfg.epochs * steps_per_epoch - warmup)
+    cosine = 0.5 * (1.0 + math.cos(math.pi * min(step - warmup, decay) / decay))
+    return cfg.lr * (0.99 * cosine + 0.01)
+
+
+def _new_model(cfg: TrainConfig):
+    import torch
+
+    from .model import ExpressionNet
+
+    torch.manual_seed(cfg.seed)
+    model = ExpressionNet(cfg.model).to(memory_format=torch.channels_last)
+    # eps 1e-7 (Keras' default, as in the first runs); decay applies to every parameter.
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, eps=1e-7)
+    return model, optimizer
+
+
+def _save(obj, path: Path) -> None:
+    """torch.save made atomic: a crash leaves either the old file or the new one."""
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
 
 
 def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
     """(cross-entropy, accuracy) on the validation split, against FER2013 labels."""
-    logits = model.predict(to_model_input(data.val.pixels, cfg.crop), batch_size=512, verbose=0)
+    from .model import predict_logits
+
+    logits = predict_logits(model, to_model_input(data.val.pixels, cfg.crop))
     z = logits - logits.max(axis=1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     labels = data.val.label
     return float(-logp[np.arange(len(labels)), labels].mean()), float((logits.argmax(1) == labels).mean())
+
+
+def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np.ndarray, cfg: TrainConfig, epoch: int):
+    """One pass over (x, target) in order; returns (mean loss, accuracy against the target's top class)."""
+    import torch
+
+    from .model import as_batch
+
+    torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout masks
+    steps = math.ceil(len(x) / cfg.batch_size)
+    smooth = cfg.label_smoothing / target.shape[1]
+    model.train()
+    loss_sum = correct = 0.0
+    for i in range(steps):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(epoch * steps + i, cfg, steps)
+        part = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
+        t = torch.from_numpy(target[part]) * (1.0 - cfg.label_smoothing) + smooth
+        logits = model(as_batch(x[part]))
+        per_face = -(t * torch.log_softmax(logits, dim=1)).sum(dim=1)
+        loss = (torch.from_numpy(weight[part]) * per_face).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(t)
+        correct += float((logits.argmax(1) == t.argmax(1)).sum())
+    return loss_sum / len(x), correct / len(x)
 
 
 def _truncate_log(path: Path, epochs_done: int) -> None:
@@ -154,7 +189,7 @@ def _truncate_log(path: Path, epochs_done: int) -> None:
 
 def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int | None = None) -> RunState:
     """Train (or continue) the run in ``out``; ``max_epochs_now`` stops early, e.g. to fit a session."""
-    import keras
+    import torch
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "ckpt").mkdir(exist_ok=True)
@@ -163,10 +198,13 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
     if resuming:  # the stored config wins, except where the data file lives now
         cfg = replace(TrainConfig.from_json(json.loads((out / "config.json").read_text())), data=cfg.data)
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
+    model, optimizer = _new_model(cfg)
 
     if resuming:
         state = RunState(**json.loads(state_path.read_text()))
-        model = keras.models.load_model(out / "ckpt" / state.checkpoint)
+        ckpt = torch.load(out / "ckpt" / state.checkpoint, weights_only=True)
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
         _truncate_log(log_path, state.epochs_done)
         print(f"resuming {out} after epoch {state.epochs_done} (best val acc {state.best_val_acc:.4f})", flush=True)
     else:
@@ -174,13 +212,12 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
             raise SystemExit(f"{out} already holds a run; pass --resume or choose another --out")
         _write_json(out / "config.json", cfg.to_json())
         state = RunState()
-        model = _new_model(cfg, int(np.ceil(len(data.train) / cfg.batch_size)))
         _truncate_log(log_path, 0)
 
     last = cfg.epochs if max_epochs_now is None else min(cfg.epochs, state.epochs_done + max_epochs_now)
     if state.epochs_done >= last:
         return state
-    weights = class_weights(data.train.label, cfg.class_weight_power)
+    weights = class_weights(data.train.label, cfg.class_weight_power).astype(np.float32)
     with ThreadPoolExecutor(1) as pool:
         # Augment the next epoch on a worker thread while this one trains
         # (OpenCV and most numpy work release the GIL).
@@ -190,18 +227,14 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
             x, order = pending.result()
             if epoch + 1 < last:
                 pending = pool.submit(_epoch_images, data, cfg, epoch + 1)
-            keras.utils.set_random_seed(cfg.seed * 100_003 + epoch)  # dropout masks
-            hist = model.fit(
-                x, data.train.target[order], sample_weight=weights[data.train.label[order]],
-                batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0,
-            ).history
+            label = data.train.label[order]
+            train_loss, train_acc = _train_epoch(model, optimizer, x, data.train.target[order], weights[label], cfg, epoch)
             val_loss, val_acc = _validate(model, data, cfg)
-            ckpt = f"epoch_{epoch:03d}.keras"
-            model.save(out / "ckpt" / ckpt)
+            ckpt = f"epoch_{epoch:03d}.pt"
+            _save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, out / "ckpt" / ckpt)
             best = val_acc > state.best_val_acc
             if best:
-                model.save_weights(out / "best.tmp.weights.h5")
-                os.replace(out / "best.tmp.weights.h5", out / "best.weights.h5")
+                _save(model.state_dict(), out / BEST_WEIGHTS)
             state = RunState(
                 epoch + 1,
                 val_acc if best else state.best_val_acc,
@@ -209,10 +242,10 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
                 ckpt,
             )
             _write_json(state_path, asdict(state))
-            for old in sorted((out / "ckpt").glob("epoch_*.keras"))[:-KEEP_CHECKPOINTS]:
+            for old in sorted((out / "ckpt").glob("epoch_*.pt"))[:-KEEP_CHECKPOINTS]:
                 old.unlink()
-            lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-            row = dict(zip(LOG_FIELDS, (epoch, hist["loss"][0], hist["acc"][0], val_loss, val_acc, lr, time.time() - t0)))
+            lr = optimizer.param_groups[0]["lr"]
+            row = dict(zip(LOG_FIELDS, (epoch, train_loss, train_acc, val_loss, val_acc, lr, time.time() - t0)))
             new_log = not log_path.exists() or log_path.stat().st_size == 0
             with log_path.open("a", newline="") as f:
                 w = csv.DictWriter(f, LOG_FIELDS)
@@ -220,7 +253,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
                     w.writeheader()
                 w.writerow({k: (f"{v:.5g}" if isinstance(v, float) else v) for k, v in row.items()})
             print(
-                f"epoch {epoch + 1}/{cfg.epochs} loss {row['train_loss']:.4f} val_acc {val_acc:.4f}"
+                f"epoch {epoch + 1}/{cfg.epochs} loss {train_loss:.4f} val_acc {val_acc:.4f}"
                 f" best {state.best_val_acc:.4f}@{state.best_epoch + 1} lr {lr:.2e} {row['seconds']:.0f}s",
                 flush=True,
             )
@@ -252,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=None, help="first N rows of each split (tiny test runs)")
     p.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint (its stored config wins)")
     p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
-    p.add_argument("--threads", type=int, default=2, help="TensorFlow intra-op threads")
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     p.add_argument("--stages", type=parse_stages, default=None,
                    help="network stages as CHANNELSxCONVS[s],... ('s': separable), e.g. 24x1,48x2,128x2s,256x2s (the default)")
     a = p.parse_args(argv)
