@@ -14,7 +14,9 @@ FER2013 order. FER2013 images are already face crops, so each model gets the
 
 Reports, per model and with/without horizontal-flip test-time augmentation:
 accuracy, per-class recall, ECE, file size, ms per face at batch 1 and 25 on
-one thread (LiteRT XNNPACK). Training-only dependency: TensorFlow (for the
+one thread (LiteRT XNNPACK); and accuracy on the same faces under the
+capture-condition proxies of ``classwatch.training.conditions`` (small
+faces, JPEG, dim light, mask, dark glasses). Training-only dependency: TensorFlow (for the
 ``.hdf5`` conversion).
 """
 
@@ -35,6 +37,7 @@ import numpy as np
 
 from classwatch.metrics import evaluate_probs
 from classwatch.preprocess import CropSpec, to_model_input
+from classwatch.training.conditions import accuracy_by_condition
 from classwatch.training.data import load_fer
 from classwatch.training.export import measure_latency, tflite_predict, to_tflite
 
@@ -88,6 +91,9 @@ def evaluate(c: Candidate, pixels: np.ndarray, labels: np.ndarray) -> dict:
         "ece": round(plain.ece, 4),
         "per_class_recall": {k: round(v, 3) for k, v in plain.per_class_recall.items()},
         "flip_tta": {"accuracy": round(tta.accuracy, 4), "ece": round(tta.ece, 4), "cost": "2x latency"},
+        "accuracy_by_condition": {
+            k: round(v, 4) for k, v in accuracy_by_condition(lambda px: tflite_predict(interpreter, c.prepare(px), batch), pixels, labels).items()
+        },
     }
 
 

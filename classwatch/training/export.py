@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from ai_edge_litert.interpreter import Interpreter
 
 from ..metrics import EvalReport, evaluate_probs, expected_calibration_error
 from ..preprocess import to_model_input
 from ..types import EXPRESSIONS, N_EXPRESSIONS
 from .calibrate import fit_temperature, softmax
+from .conditions import accuracy_by_condition
 from .data import load_fer
 from .model import predict_logits
 from .train import BEST_WEIGHTS, RunState, TrainConfig, set_threads
@@ -136,8 +138,6 @@ class Variant:
 
 
 def _variant(precision: str, blob: bytes, x_val: np.ndarray, y_val: np.ndarray, torch_probs: np.ndarray) -> Variant:
-    from ai_edge_litert.interpreter import Interpreter
-
     interpreter = Interpreter(model_content=blob, num_threads=1)
     probs = tflite_predict(interpreter, x_val)
     return Variant(precision, blob, evaluate_probs(probs, y_val), measure_latency(interpreter, x_val),
@@ -231,6 +231,8 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     }
     shipped = choose(variants, precision)
     blob, report, latency, max_diff = shipped.blob, shipped.report, shipped.latency, shipped.max_diff
+    interpreter = Interpreter(model_content=blob, num_threads=1)
+    robustness = accuracy_by_condition(lambda px: tflite_predict(interpreter, to_model_input(px, cfg.crop)), data.val.pixels, y_val)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tflite_path = out.with_name(name + ".tflite")
@@ -276,6 +278,8 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
         batch1_ms=f"{latency[1]:.3f}",
         batch25_ms=f"{latency[25]:.3f}",
         recall_table=_table(report),
+        robustness_table="\n".join(["| condition | accuracy |", "|---|---|"]
+                                   + [f"| {name} | {acc:.4f} |" for name, acc in robustness.items()]),
         margin=cfg.crop.margin,
         shift_y=cfg.crop.shift_y,
         mean=cfg.crop.mean,
@@ -284,6 +288,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     )
     out.with_name(name + ".md").write_text(md)
     summary = {**card, "eval": report.to_dict(), "ece_uncalibrated": ece_before, "max_abs_diff": max_diff,
+               "accuracy_by_condition": robustness,
                "latency_ms_per_face": latency, "size_bytes": len(blob),
                "variants": {k: {"accuracy": v.report.accuracy, "ece": v.report.ece, "size_bytes": len(v.blob),
                                 "latency_ms_per_face": v.latency, "max_abs_diff": v.max_diff} for k, v in variants.items()}}
