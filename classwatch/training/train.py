@@ -28,6 +28,7 @@ import numpy as np
 
 from ..preprocess import CropSpec, to_model_input
 from .augment import AugmentConfig, augment_batch
+from .calibrate import nll
 from .data import FerData, class_weights, load_fer
 from .model import ModelConfig
 
@@ -142,10 +143,8 @@ def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
     from .model import predict_logits
 
     logits = predict_logits(model, to_model_input(data.val.pixels, cfg.crop))
-    z = logits - logits.max(axis=1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     labels = data.val.label
-    return float(-logp[np.arange(len(labels)), labels].mean()), float((logits.argmax(1) == labels).mean())
+    return nll(logits, labels, 1.0), float((logits.argmax(1) == labels).mean())
 
 
 def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np.ndarray, cfg: TrainConfig, epoch: int):
