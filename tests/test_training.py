@@ -133,6 +133,16 @@ def test_resume_continues_where_it_stopped(tiny_cfg, tiny_run, tmp_path):
     assert float(split["train_loss"]) == pytest.approx(float(full["train_loss"]), rel=0.05)
 
 
+def test_distillation_run_from_a_teacher_run(tiny_cfg, tiny_run, tmp_path):
+    from classwatch.training.train import train
+
+    out = tmp_path / "student"
+    state = train(replace(tiny_cfg, epochs=1, teacher=str(tiny_run), distill_weight=0.7), out)
+    assert state.epochs_done == 1 and (out / "best.pt").exists()
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["teacher"] == str(tiny_run) and stored["distill_weight"] == 0.7  # a resume distils alike
+
+
 def test_refuses_to_overwrite_a_run(tiny_cfg, tiny_run):
     from classwatch.training.train import train
 

@@ -37,7 +37,7 @@ from .calibrate import fit_temperature, softmax
 from .conditions import accuracy_by_condition
 from .data import load_fer
 from .model import predict_logits
-from .train import BEST_WEIGHTS, RunState, TrainConfig, set_threads
+from .train import RunState, load_run_model, set_threads
 
 MAX_ABS_DIFF = 1e-4  # tflite vs PyTorch probabilities; float32 kernels differ only in summation order
 #: A smaller variant ships when it loses at most this much PublicTest accuracy against
@@ -48,18 +48,6 @@ LATENCY_SLACK = 1.1
 CALIBRATION_FACES = 500
 PRECISIONS = ("auto", "float32", "float16", "int8")
 CARD_TEMPLATE = Path(__file__).with_name("card_template.md")
-
-
-def load_run_model(run: Path):
-    """(config, PyTorch network in eval mode) with the run's best weights."""
-    import torch
-
-    from .model import ExpressionNet
-
-    cfg = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
-    net = ExpressionNet(cfg.model)
-    net.load_state_dict(torch.load(run / BEST_WEIGHTS, weights_only=True))
-    return cfg, net.eval()
 
 
 def _hwio(weight) -> np.ndarray:

@@ -59,6 +59,11 @@ class TrainConfig:
     crop: CropSpec = CropSpec(size=48, margin=0.10, shift_y=-0.09, mean=0.507, std=0.254)
     model: ModelConfig = field(default_factory=ModelConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # Knowledge distillation: a finished run whose predictions on the same augmented
+    # faces take this share of the target (Hinton et al. 2015; with a teacher of the
+    # student's own size, "born-again networks", Furlanello et al. 2018).
+    teacher: str | None = None
+    distill_weight: float = 0.5
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -99,6 +104,18 @@ def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarr
     order = rng.permutation(len(data.train))
     images = augment_batch(data.train.pixels[order], cfg.crop, rng, cfg.augment)
     return to_model_input(images, cfg.crop), order
+
+
+def load_run_model(run: Path):
+    """(config, PyTorch network in eval mode) with the run's best weights."""
+    import torch
+
+    from .model import ExpressionNet
+
+    cfg = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    net = ExpressionNet(cfg.model)
+    net.load_state_dict(torch.load(run / BEST_WEIGHTS, weights_only=True))
+    return cfg, net.eval()
 
 
 def set_threads(n: int) -> None:
@@ -147,7 +164,19 @@ def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
     return nll(logits, labels, 1.0), float((logits.argmax(1) == labels).mean())
 
 
-def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np.ndarray, cfg: TrainConfig, epoch: int):
+def batch_targets(target, cfg: TrainConfig, teacher_logits=None):
+    """The training target of a batch: the data's soft target, label-smoothed, mixed with the
+    teacher's probabilities when there is a teacher. Tensors (N, 7) in, (N, 7) rows summing to 1 out."""
+    import torch
+
+    t = target * (1.0 - cfg.label_smoothing) + cfg.label_smoothing / target.shape[1]
+    if teacher_logits is None:
+        return t
+    return (1.0 - cfg.distill_weight) * t + cfg.distill_weight * torch.softmax(teacher_logits, dim=1)
+
+
+def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np.ndarray, cfg: TrainConfig, epoch: int,
+                 teacher=None):
     """One pass over (x, target) in order; returns (mean loss, accuracy against the target's top class)."""
     import torch
 
@@ -155,15 +184,16 @@ def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np
 
     torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout masks
     steps = math.ceil(len(x) / cfg.batch_size)
-    smooth = cfg.label_smoothing / target.shape[1]
     model.train()
     loss_sum = correct = 0.0
     for i in range(steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(epoch * steps + i, cfg, steps)
         part = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
-        t = torch.from_numpy(target[part]) * (1.0 - cfg.label_smoothing) + smooth
-        logits = model(as_batch(x[part]))
+        xb = as_batch(x[part])
+        with torch.no_grad():
+            t = batch_targets(torch.from_numpy(target[part]), cfg, None if teacher is None else teacher(xb))
+        logits = model(xb)
         per_face = -(t * torch.log_softmax(logits, dim=1)).sum(dim=1)
         loss = (torch.from_numpy(weight[part]) * per_face).mean()
         optimizer.zero_grad(set_to_none=True)
@@ -198,6 +228,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
         cfg = replace(TrainConfig.from_json(json.loads((out / "config.json").read_text())), data=cfg.data)
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
     model, optimizer = _new_model(cfg)
+    teacher = None if cfg.teacher is None else load_run_model(Path(cfg.teacher))[1].to(memory_format=torch.channels_last)
 
     if resuming:
         state = RunState(**json.loads(state_path.read_text()))
@@ -227,7 +258,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
             if epoch + 1 < last:
                 pending = pool.submit(_epoch_images, data, cfg, epoch + 1)
             label = data.train.label[order]
-            train_loss, train_acc = _train_epoch(model, optimizer, x, data.train.target[order], weights[label], cfg, epoch)
+            train_loss, train_acc = _train_epoch(model, optimizer, x, data.train.target[order], weights[label], cfg, epoch, teacher)
             val_loss, val_acc = _validate(model, data, cfg)
             ckpt = f"epoch_{epoch:03d}.pt"
             _save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, out / "ckpt" / ckpt)
@@ -281,6 +312,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ferplus-weight", type=float, default=TrainConfig.ferplus_weight)
     p.add_argument("--class-weight-power", type=float, default=TrainConfig.class_weight_power)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--teacher", type=Path, default=None, help="a finished run to distil from (its best weights)")
+    p.add_argument("--distill-weight", type=float, default=TrainConfig.distill_weight,
+                   help="share of the teacher's probabilities in the target")
     p.add_argument("--limit", type=int, default=None, help="first N rows of each split (tiny test runs)")
     p.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint (its stored config wins)")
     p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
@@ -292,6 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(
         data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
         class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit,
+        teacher=None if a.teacher is None else str(a.teacher.resolve()), distill_weight=a.distill_weight,
         model=ModelConfig(stages=a.stages) if a.stages else ModelConfig(),
     )
     a.out.mkdir(parents=True, exist_ok=True)
