@@ -5,8 +5,9 @@ gives faces of about 24 px, video codecs add blocks, classrooms are dim and
 students wear masks or glasses. No labelled data set of such faces is at
 hand, so each condition is a deterministic proxy applied to PublicTest
 images, and models are compared on exactly the same degraded faces
-(``accuracy_by_condition``). Positions are in FER2013's framing: the mean
-training face has its eyes on rows 15-18 and its mouth on rows 35-39 of 48.
+(``accuracy_by_condition``). Positions are in FER2013's framing: in the mean
+of the first 5,000 training faces the dark rows of the eyes are 15-18 and
+those of the mouth 35-39 of 48 (row means over the central columns 12-35).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def _cover(rows: slice, cols: slice, value: int) -> Callable[[np.ndarray], np.nd
 def _dim(pixels: np.ndarray) -> np.ndarray:
     """An under-exposed webcam: gamma 1.8 (darker mid-tones) and contrast halved."""
     x = (pixels.astype(np.float32) / 255.0) ** 1.8
-    x = (x - x.mean(axis=(1, 2), keepdims=True)) * 0.5 + x.mean(axis=(1, 2), keepdims=True)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    x = (x - mean) * 0.5 + mean
     return np.rint(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
