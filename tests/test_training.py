@@ -133,14 +133,21 @@ def test_resume_continues_where_it_stopped(tiny_cfg, tiny_run, tmp_path):
     assert float(split["train_loss"]) == pytest.approx(float(full["train_loss"]), rel=0.05)
 
 
-def test_distillation_run_from_a_teacher_run(tiny_cfg, tiny_run, tmp_path):
-    from classwatch.training.train import train
+def test_distillation_run_from_an_ensemble_of_teacher_runs(tiny_cfg, tiny_run, tmp_path):
+    from classwatch.training.train import TrainConfig, train
 
     out = tmp_path / "student"
-    state = train(replace(tiny_cfg, epochs=1, teacher=str(tiny_run), distill_weight=0.7), out)
+    state = train(replace(tiny_cfg, epochs=1, teachers=(str(tiny_run), str(tiny_run)), distill_weight=0.7), out)
     assert state.epochs_done == 1 and (out / "best.pt").exists()
-    stored = json.loads((out / "config.json").read_text())
-    assert stored["teacher"] == str(tiny_run) and stored["distill_weight"] == 0.7  # a resume distils alike
+    stored = TrainConfig.from_json(json.loads((out / "config.json").read_text()))
+    assert stored.teachers == (str(tiny_run),) * 2 and stored.distill_weight == 0.7  # a resume distils alike
+
+
+def test_a_run_stored_with_a_single_teacher_reads_as_a_one_member_ensemble():
+    from classwatch.training.train import TrainConfig
+
+    assert TrainConfig.from_json({"data": "-", "teacher": "runs/v4"}).teachers == ("runs/v4",)
+    assert TrainConfig.from_json({"data": "-", "teacher": None}).teachers == ()
 
 
 def test_refuses_to_overwrite_a_run(tiny_cfg, tiny_run):
@@ -164,6 +171,8 @@ def test_export_round_trip(tiny_run, tmp_path):
                          "temperature", "precision"}
     assert card["precision"] == "float32" and set(summary["variants"]) == {"float32", "float16", "int8"}
     assert summary["variants"]["float16"]["max_abs_diff"] < 1e-2  # half-precision weights
+    for v in summary["variants"].values():  # every precision timed, in turns, at both batch sizes
+        assert set(v["latency_ms_per_face"]) == {1, 25} and min(v["latency_ms_per_face"].values()) > 0
     assert card["file"] == "m.tflite" and card["classes"] == list(EXPRESSIONS) and card["interim"] is True
     assert card["crop"] == {"margin": 0.1, "shift_y": -0.09} and card["output"] == "probabilities"
     assert summary["max_abs_diff"] < 1e-4

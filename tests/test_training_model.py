@@ -50,14 +50,17 @@ def test_learning_rate_warms_up_then_decays_to_one_percent():
     assert lrs[middle] == pytest.approx(1e-2 * (0.99 * 0.5 * (1 + math.cos(math.pi * 0.5)) + 0.01), rel=1e-3)
 
 
-def test_batch_targets_smooth_then_mix_in_the_teacher():
-    from classwatch.training.train import batch_targets
+def test_batch_targets_smooth_then_mix_in_the_teachers():
+    from classwatch.training.train import batch_targets, teacher_probs
 
     cfg = TrainConfig(data="-", label_smoothing=0.07, distill_weight=0.25)
     target = torch.eye(7)[[0, 3]]
     plain = batch_targets(target, cfg)
     assert plain[0, 0].item() == pytest.approx(0.93 + 0.01) and plain[0, 1].item() == pytest.approx(0.01)
-    teacher_logits = torch.log(torch.tensor([[0.1, 0.6, 0.05, 0.05, 0.1, 0.05, 0.05]] * 2))
-    mixed = batch_targets(target, cfg, teacher_logits)
-    assert mixed[0, 1].item() == pytest.approx(0.75 * 0.01 + 0.25 * 0.6)
+    a = torch.tensor([[0.1, 0.6, 0.05, 0.05, 0.1, 0.05, 0.05]] * 2)
+    b = torch.tensor([[0.1, 0.2, 0.05, 0.05, 0.5, 0.05, 0.05]] * 2)
+    ensemble = teacher_probs([lambda x: torch.log(a), lambda x: torch.log(b)], None)
+    np.testing.assert_allclose(ensemble.numpy(), ((a + b) / 2).numpy(), rtol=1e-6)  # probabilities averaged
+    mixed = batch_targets(target, cfg, ensemble)
+    assert mixed[0, 1].item() == pytest.approx(0.75 * 0.01 + 0.25 * 0.4)
     np.testing.assert_allclose(mixed.sum(dim=1).numpy(), 1.0, rtol=1e-6)

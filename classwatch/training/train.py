@@ -59,10 +59,11 @@ class TrainConfig:
     crop: CropSpec = CropSpec(size=48, margin=0.10, shift_y=-0.09, mean=0.507, std=0.254)
     model: ModelConfig = field(default_factory=ModelConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    # Knowledge distillation: a finished run whose predictions on the same augmented
-    # faces take this share of the target (Hinton et al. 2015; with a teacher of the
-    # student's own size, "born-again networks", Furlanello et al. 2018).
-    teacher: str | None = None
+    # Knowledge distillation: finished runs whose mean predicted probabilities on the
+    # same augmented faces take this share of the target (Hinton et al. 2015; with a
+    # teacher of the student's own size, "born-again networks", Furlanello et al. 2018).
+    # Several teachers make an ensemble, which is right more often than any member.
+    teachers: tuple[str, ...] = ()
     distill_weight: float = 0.5
 
     def to_json(self) -> dict:
@@ -74,12 +75,14 @@ class TrainConfig:
             return tuple(tuples(i) for i in v) if isinstance(v, list) else v
 
         nested = {"crop": CropSpec, "model": ModelConfig, "augment": AugmentConfig}
+        if d.get("teacher"):  # runs started before ensembles held a single "teacher"
+            d = {**d, "teachers": [d["teacher"]]}
         kw = {}
         for f in fields(cls):
             if f.name not in d:
                 continue
             v = d[f.name]
-            kw[f.name] = nested[f.name](**{k: tuples(x) for k, x in v.items()}) if f.name in nested else v
+            kw[f.name] = nested[f.name](**{k: tuples(x) for k, x in v.items()}) if f.name in nested else tuples(v)
         return cls(**kw)
 
 
@@ -164,19 +167,24 @@ def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
     return nll(logits, labels, 1.0), float((logits.argmax(1) == labels).mean())
 
 
-def batch_targets(target, cfg: TrainConfig, teacher_logits=None):
-    """The training target of a batch: the data's soft target, label-smoothed, mixed with the
-    teacher's probabilities when there is a teacher. Tensors (N, 7) in, (N, 7) rows summing to 1 out."""
+def teacher_probs(teachers, xb):
+    """The teachers' mean softmax on the batch (an ensemble averages probabilities, not logits)."""
     import torch
 
+    return torch.stack([torch.softmax(t(xb), dim=1) for t in teachers]).mean(dim=0)
+
+
+def batch_targets(target, cfg: TrainConfig, teacher=None):
+    """The training target of a batch: the data's soft target, label-smoothed, mixed with the
+    teachers' probabilities ``teacher`` when there are teachers. Tensors (N, 7) in, (N, 7) rows summing to 1 out."""
     t = target * (1.0 - cfg.label_smoothing) + cfg.label_smoothing / target.shape[1]
-    if teacher_logits is None:
+    if teacher is None:
         return t
-    return (1.0 - cfg.distill_weight) * t + cfg.distill_weight * torch.softmax(teacher_logits, dim=1)
+    return (1.0 - cfg.distill_weight) * t + cfg.distill_weight * teacher
 
 
 def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np.ndarray, cfg: TrainConfig, epoch: int,
-                 teacher=None):
+                 teachers=()):
     """One pass over (x, target) in order; returns (mean loss, accuracy against the target's top class)."""
     import torch
 
@@ -192,7 +200,7 @@ def _train_epoch(model, optimizer, x: np.ndarray, target: np.ndarray, weight: np
         part = slice(i * cfg.batch_size, (i + 1) * cfg.batch_size)
         xb = as_batch(x[part])
         with torch.no_grad():
-            t = batch_targets(torch.from_numpy(target[part]), cfg, None if teacher is None else teacher(xb))
+            t = batch_targets(torch.from_numpy(target[part]), cfg, teacher_probs(teachers, xb) if teachers else None)
         logits = model(xb)
         per_face = -(t * torch.log_softmax(logits, dim=1)).sum(dim=1)
         loss = (torch.from_numpy(weight[part]) * per_face).mean()
@@ -228,7 +236,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
         cfg = replace(TrainConfig.from_json(json.loads((out / "config.json").read_text())), data=cfg.data)
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
     model, optimizer = _new_model(cfg)
-    teacher = None if cfg.teacher is None else load_run_model(Path(cfg.teacher))[1].to(memory_format=torch.channels_last)
+    teachers = [load_run_model(Path(run))[1].to(memory_format=torch.channels_last) for run in cfg.teachers]
 
     if resuming:
         state = RunState(**json.loads(state_path.read_text()))
@@ -258,7 +266,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
             if epoch + 1 < last:
                 pending = pool.submit(_epoch_images, data, cfg, epoch + 1)
             label = data.train.label[order]
-            train_loss, train_acc = _train_epoch(model, optimizer, x, data.train.target[order], weights[label], cfg, epoch, teacher)
+            train_loss, train_acc = _train_epoch(model, optimizer, x, data.train.target[order], weights[label], cfg, epoch, teachers)
             val_loss, val_acc = _validate(model, data, cfg)
             ckpt = f"epoch_{epoch:03d}.pt"
             _save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, out / "ckpt" / ckpt)
@@ -312,9 +320,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ferplus-weight", type=float, default=TrainConfig.ferplus_weight)
     p.add_argument("--class-weight-power", type=float, default=TrainConfig.class_weight_power)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
-    p.add_argument("--teacher", type=Path, default=None, help="a finished run to distil from (its best weights)")
+    p.add_argument("--teacher", type=Path, action="append", default=[],
+                   help="a finished run to distil from (its best weights); repeat for an ensemble")
     p.add_argument("--distill-weight", type=float, default=TrainConfig.distill_weight,
-                   help="share of the teacher's probabilities in the target")
+                   help="share of the teachers' mean probabilities in the target")
     p.add_argument("--limit", type=int, default=None, help="first N rows of each split (tiny test runs)")
     p.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint (its stored config wins)")
     p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
@@ -326,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(
         data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
         class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit,
-        teacher=None if a.teacher is None else str(a.teacher.resolve()), distill_weight=a.distill_weight,
+        teachers=tuple(str(t.resolve()) for t in a.teacher), distill_weight=a.distill_weight,
         model=ModelConfig(stages=a.stages) if a.stages else ModelConfig(),
     )
     a.out.mkdir(parents=True, exist_ok=True)
