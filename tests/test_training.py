@@ -15,7 +15,7 @@ import pytest
 from classwatch.preprocess import CropSpec, crop_faces
 from classwatch.training import augment as augment_mod
 from classwatch.training.augment import AugmentConfig, augment_batch, identity_box
-from classwatch.training.data import class_weights, load_fer, soft_targets
+from classwatch.training.data import Split, class_weights, dev_rows, load_fer, soft_targets
 from classwatch.types import EXPRESSIONS
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fer2013" / "fer2013_trainval.npz"
@@ -34,6 +34,30 @@ def test_load_splits(fer):
     assert fer.train.target.shape == (28_499, 7)
     np.testing.assert_allclose(fer.train.target.sum(axis=1), 1.0, atol=1e-5)
     assert set(np.unique(fer.val.label)) <= set(range(7))
+
+
+def test_dev_split_is_a_fixed_stratified_share_of_training(fer):
+    dev = dev_rows(fer.train.label, 0.1)
+    np.testing.assert_array_equal(dev, dev_rows(fer.train.label, 0.1))  # the same faces every time
+    for c in range(7):
+        in_class = fer.train.label == c
+        assert dev[in_class].mean() == pytest.approx(0.1, abs=0.002)  # disgust keeps its share too
+    held_out = load_fer(DATA, ferplus_weight=0.5, dev_fraction=0.1)
+    np.testing.assert_array_equal(held_out.val.pixels, fer.train.pixels[dev])  # PublicTest is not touched
+    np.testing.assert_array_equal(held_out.train.pixels, fer.train.pixels[~dev])  # and dev faces are not trained on
+
+
+def test_label_agreement_scores_both_label_sets():
+    from classwatch.training.evaluate import label_agreement
+
+    pixels = np.zeros((4, 48, 48), np.uint8)
+    fer_label = np.array([0, 3, 4, 6])
+    majority = np.eye(7)[[0, 3, 6, 6]]  # FER+ disagrees on row 2 (sad -> neutral)
+    probs = np.eye(7)[[0, 4, 6, 6]]  # wrong on row 1; on row 2 it sides with FER+
+    scores = label_agreement(probs, Split(pixels, fer_label, np.eye(7)[fer_label]), Split(pixels, fer_label, majority))
+    assert scores == {"fer2013_accuracy": 0.5, "ferplus_majority_accuracy": 0.75,
+                      "fer2013_accuracy_where_labels_agree": pytest.approx(2 / 3, abs=1e-4),
+                      "fer2013_accuracy_where_they_differ": 0.0}
 
 
 def test_soft_targets_mapping():
@@ -148,6 +172,18 @@ def test_a_run_stored_with_a_single_teacher_reads_as_a_one_member_ensemble():
 
     assert TrainConfig.from_json({"data": "-", "teacher": "runs/v4"}).teachers == ("runs/v4",)
     assert TrainConfig.from_json({"data": "-", "teacher": None}).teachers == ()
+
+
+def test_evaluate_runs_and_their_ensemble(tiny_run, fer, capsys):
+    from classwatch.training.evaluate import main
+
+    main(["--run", str(tiny_run), "--run", str(tiny_run), "--data", str(DATA), "--split", "dev", "--threads", "1"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["split"] == "dev" and out["n"] == dev_rows(fer.train.label, 0.1).sum()
+    assert out["ensemble"] == out["runs"]["full"]  # two copies of one run: their mean is that run
+    assert all(0.0 <= v <= 1.0 for v in out["ensemble"].values())
+    with pytest.raises(SystemExit, match="not a training run"):
+        main(["--run", str(tiny_run.parent / "missing")])
 
 
 def test_refuses_to_overwrite_a_run(tiny_cfg, tiny_run):

@@ -57,16 +57,43 @@ def soft_targets(label: np.ndarray, ferplus: np.ndarray, ferplus_weight: float) 
     return (1.0 - ferplus_weight) * onehot + ferplus_weight * dist
 
 
-def load_fer(path: Path, ferplus_weight: float = 0.5, limit: int | None = None) -> FerData:
-    """Load the train/val splits; ``limit`` keeps the first N rows of each (tiny test runs)."""
+#: Seed of the dev split: fixed, so every run that asks for one holds out the same faces.
+DEV_SEED = 2013
+
+
+def dev_rows(label: np.ndarray, fraction: float) -> np.ndarray:
+    """Boolean mask of a stratified ``fraction`` of the rows (the same rows for the same labels).
+
+    Design decisions (targets, weights, regularisation) are made on a dev split
+    carved out of Training, so PublicTest, which the project reports, only ever
+    picks checkpoints.
+    """
+    rng = np.random.default_rng(DEV_SEED)
+    mask = np.zeros(len(label), bool)
+    for c in range(N_EXPRESSIONS):
+        rows = np.flatnonzero(label == c)
+        mask[rng.permutation(rows)[: round(fraction * len(rows))]] = True
+    return mask
+
+
+def load_fer(path: Path, ferplus_weight: float = 0.5, limit: int | None = None, dev_fraction: float = 0.0) -> FerData:
+    """Load the train/val splits; ``limit`` keeps the first N rows of each (tiny test runs).
+
+    With ``dev_fraction`` > 0 that share of the Training rows (``dev_rows``) is
+    the validation split instead of PublicTest, and is left out of training.
+    """
     with np.load(path) as z:
         pixels, label, ferplus, usage = z["pixels"], z["label"].astype(np.int64), z["ferplus"], z["usage"]
 
-    def split(which: int) -> Split:
-        idx = np.flatnonzero(usage == which)[:limit]
+    def split(idx: np.ndarray) -> Split:
+        idx = idx[:limit]
         return Split(pixels[idx], label[idx], soft_targets(label[idx], ferplus[idx], ferplus_weight))
 
-    return FerData(split(TRAIN), split(VAL))
+    train = np.flatnonzero(usage == TRAIN)
+    if dev_fraction <= 0:
+        return FerData(split(train), split(np.flatnonzero(usage == VAL)))
+    dev = dev_rows(label[train], dev_fraction)
+    return FerData(split(train[~dev]), split(train[dev]))
 
 
 def class_weights(label: np.ndarray, power: float) -> np.ndarray:

@@ -50,6 +50,7 @@ class TrainConfig:
     class_weight_power: float = 0.3  # 0 = none, 1 = inverse frequency
     seed: int = 0
     limit: int | None = None
+    dev_fraction: float = 0.0  # > 0: validate on this share of Training (data.dev_rows), not PublicTest
     # Normalisation from the FER2013 training pixels (mean 0.507, std 0.254).
     # margin/shift_y do not change the training images (see augment._geometry);
     # they are the run-time framing: BlazeFace short-range run on 3,000 FER
@@ -234,7 +235,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
     resuming = resume and state_path.exists()
     if resuming:  # the stored config wins, except where the data file lives now
         cfg = replace(TrainConfig.from_json(json.loads((out / "config.json").read_text())), data=cfg.data)
-    data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
+    data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit, cfg.dev_fraction)
     model, optimizer = _new_model(cfg)
     teachers = [load_run_model(Path(run))[1].to(memory_format=torch.channels_last) for run in cfg.teachers]
 
@@ -325,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--distill-weight", type=float, default=TrainConfig.distill_weight,
                    help="share of the teachers' mean probabilities in the target")
     p.add_argument("--limit", type=int, default=None, help="first N rows of each split (tiny test runs)")
+    p.add_argument("--dev-fraction", type=float, default=0.0,
+                   help="validate on this stratified share of Training, held out (design experiments), not PublicTest")
     p.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint (its stored config wins)")
     p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
@@ -334,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     set_threads(a.threads)
     cfg = TrainConfig(
         data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
-        class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit,
+        class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit, dev_fraction=a.dev_fraction,
         teachers=tuple(str(t.resolve()) for t in a.teacher), distill_weight=a.distill_weight,
         model=ModelConfig(stages=a.stages) if a.stages else ModelConfig(),
     )

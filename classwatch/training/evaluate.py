@@ -1,0 +1,85 @@
+"""Compare training runs (PyTorch, best weights) on FER2013 labels and on FER+ crowd labels.
+
+    python -m classwatch.training.evaluate --run training-runs/A --run training-runs/B \
+        [--split public|dev] [--dev-fraction 0.1]
+
+FER2013's own labels and the FER+ crowd majority agree on only 63% of rows,
+so a training target can trade one for the other. Per run, and for the
+ensemble of all runs given (mean probabilities, what ``train --teacher``
+distils from), this prints accuracy against the FER2013 label (what the
+project reports), against the FER+ majority (what ten people saw), and the
+FER2013 accuracy on the rows where the two agree and where they do not.
+
+``--split dev`` scores the held-out share of Training (``data.dev_rows``)
+that design experiments (``train --dev-fraction``) validate on, so such
+decisions never look at PublicTest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..preprocess import to_model_input
+from .calibrate import softmax
+from .data import Split, load_fer
+from .model import predict_logits
+from .train import load_run_model, set_threads
+
+
+def label_agreement(probs: np.ndarray, fer: Split, ferplus: Split) -> dict[str, float]:
+    """Accuracy of (N, 7) probabilities against FER2013 labels and the FER+ majority of the same rows
+    (``ferplus`` loaded with ``ferplus_weight=1``; rows without votes keep their FER2013 label)."""
+    pred = probs.argmax(1)
+    majority = ferplus.target.argmax(1)
+    agree = majority == fer.label
+    right = pred == fer.label
+    return {
+        "fer2013_accuracy": round(float(right.mean()), 4),
+        "ferplus_majority_accuracy": round(float((pred == majority).mean()), 4),
+        "fer2013_accuracy_where_labels_agree": round(float(right[agree].mean()), 4),
+        "fer2013_accuracy_where_they_differ": round(float(right[~agree].mean()), 4),
+    }
+
+
+def evaluate_runs(runs: list[Path], data_path: Path, dev_fraction: float = 0.0) -> dict:
+    crop = load_run_model(runs[0])[0].crop
+    fer = load_fer(data_path, 0.0, dev_fraction=dev_fraction).val
+    ferplus = load_fer(data_path, 1.0, dev_fraction=dev_fraction).val
+    x = to_model_input(fer.pixels, crop)
+    out = {"split": "dev" if dev_fraction > 0 else "PublicTest", "n": len(fer), "runs": {}}
+    all_probs = []
+    for run in runs:
+        cfg, net = load_run_model(run)
+        if cfg.crop != crop:
+            raise SystemExit(f"{run}: its crop {cfg.crop} differs from {runs[0]}'s; compare runs with one crop")
+        probs = softmax(predict_logits(net, x))
+        all_probs.append(probs)
+        out["runs"][run.name] = label_agreement(probs, fer, ferplus)
+    if len(runs) > 1:
+        out["ensemble"] = label_agreement(np.mean(all_probs, axis=0), fer, ferplus)
+    out["labels_agree_share"] = round(float((ferplus.target.argmax(1) == fer.label).mean()), 4)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", required=True, type=Path, action="append", help="training-runs/NAME (repeat)")
+    p.add_argument("--data", type=Path, default=None, help="fer2013_trainval.npz (default: the first run's)")
+    p.add_argument("--split", choices=("public", "dev"), default="public")
+    p.add_argument("--dev-fraction", type=float, default=0.1, help="with --split dev: the share train --dev-fraction held out")
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
+    a = p.parse_args(argv)
+    set_threads(a.threads)
+    missing = [str(r) for r in a.run if not (r / "config.json").exists()]
+    if missing:
+        raise SystemExit(f"not a training run (no config.json): {', '.join(missing)}")
+    data = a.data or Path(load_run_model(a.run[0])[0].data)
+    print(json.dumps(evaluate_runs(a.run, data, a.dev_fraction if a.split == "dev" else 0.0), indent=2))
+
+
+if __name__ == "__main__":
+    main()
