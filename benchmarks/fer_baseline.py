@@ -13,9 +13,10 @@ FER2013 order. FER2013 images are already face crops, so each model gets the
 48x48 image (ours as is, fer's resized to 64x64).
 
 Reports, per model and with/without horizontal-flip test-time augmentation:
-accuracy, per-class recall, ECE, file size, ms per face at batch 1 and 25 on
-one thread (LiteRT XNNPACK, the models timed in turns); and accuracy on the same faces under the
-capture-condition proxies of ``classwatch.training.conditions`` (small
+accuracy, agreement with the FER+ crowd majority (``data.label_agreement``),
+per-class recall, ECE, file size, ms per face at batch 1 and 25 on one
+thread (LiteRT XNNPACK, the models timed in turns); and accuracy on the same
+faces under the capture-condition proxies of ``classwatch.training.conditions`` (small
 faces, JPEG, dim light, mask, dark glasses). Training-only dependency: TensorFlow (for the
 ``.hdf5`` conversion).
 """
@@ -39,7 +40,7 @@ from ai_edge_litert.interpreter import Interpreter
 from classwatch.metrics import evaluate_probs
 from classwatch.preprocess import CropSpec, to_model_input
 from classwatch.training.conditions import accuracy_by_condition
-from classwatch.training.data import load_fer
+from classwatch.training.data import label_agreement, load_fer
 from classwatch.training.export import measure_latency, tflite_predict, to_tflite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +88,8 @@ def latencies(candidates: list[Candidate], interpreters: list, pixels: np.ndarra
     return out
 
 
-def evaluate(c: Candidate, interpreter, latency: dict[str, float], pixels: np.ndarray, labels: np.ndarray) -> dict:
+def evaluate(c: Candidate, interpreter, latency: dict[str, float], pixels: np.ndarray, labels: np.ndarray,
+             majority: np.ndarray) -> dict:
     x = c.prepare(pixels)
     batch = c.max_batch or 25
     probs = tflite_predict(interpreter, x, batch)
@@ -98,6 +100,7 @@ def evaluate(c: Candidate, interpreter, latency: dict[str, float], pixels: np.nd
         "size_kb": round(len(c.tflite) / 1024, 1),
         "latency_ms_per_face": latency,
         "accuracy": round(plain.accuracy, 4),
+        "label_agreement": label_agreement(probs, labels, majority),
         "ece": round(plain.ece, 4),
         "per_class_recall": {k: round(v, 3) for k, v in plain.per_class_recall.items()},
         "flip_tta": {"accuracy": round(tta.accuracy, 4), "ece": round(tta.ece, 4), "cost": "2x latency"},
@@ -116,7 +119,8 @@ def main() -> None:
 
     card = json.loads(a.model.read_text())
     spec = CropSpec(size=card["input"]["size"], mean=card["input"]["mean"], std=card["input"]["std"])
-    val = load_fer(a.data).val
+    val = load_fer(a.data, ferplus_weight=1.0).val
+    majority = val.target.argmax(1)
     with tempfile.TemporaryDirectory() as tmp:
         fer_float, fer_int8 = fer_models(a.fer_version, Path(tmp))
     candidates = [
@@ -126,7 +130,7 @@ def main() -> None:
     ]
     interpreters = [Interpreter(model_content=c.tflite, num_threads=1) for c in candidates]
     timed = latencies(candidates, interpreters, val.pixels)
-    results = [evaluate(c, i, t, val.pixels, val.label) for c, i, t in zip(candidates, interpreters, timed)]
+    results = [evaluate(c, i, t, val.pixels, val.label, majority) for c, i, t in zip(candidates, interpreters, timed)]
     print(json.dumps({"split": "PublicTest", "n": len(val), "results": results}, indent=2))
 
 

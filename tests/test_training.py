@@ -15,7 +15,7 @@ import pytest
 from classwatch.preprocess import CropSpec, crop_faces
 from classwatch.training import augment as augment_mod
 from classwatch.training.augment import AugmentConfig, augment_batch, identity_box
-from classwatch.training.data import Split, class_weights, dev_rows, load_fer, soft_targets
+from classwatch.training.data import class_weights, dev_rows, label_agreement, load_fer, soft_targets
 from classwatch.types import EXPRESSIONS
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fer2013" / "fer2013_trainval.npz"
@@ -48,16 +48,12 @@ def test_dev_split_is_a_fixed_stratified_share_of_training(fer):
 
 
 def test_label_agreement_scores_both_label_sets():
-    from classwatch.training.evaluate import label_agreement
-
-    pixels = np.zeros((4, 48, 48), np.uint8)
     fer_label = np.array([0, 3, 4, 6])
-    majority = np.eye(7)[[0, 3, 6, 6]]  # FER+ disagrees on row 2 (sad -> neutral)
+    majority = np.array([0, 3, 6, 6])  # FER+ disagrees on row 2 (sad -> neutral)
     probs = np.eye(7)[[0, 4, 6, 6]]  # wrong on row 1; on row 2 it sides with FER+
-    scores = label_agreement(probs, Split(pixels, fer_label, np.eye(7)[fer_label]), Split(pixels, fer_label, majority))
-    assert scores == {"fer2013_accuracy": 0.5, "ferplus_majority_accuracy": 0.75,
-                      "fer2013_accuracy_where_labels_agree": pytest.approx(2 / 3, abs=1e-4),
-                      "fer2013_accuracy_where_they_differ": 0.0}
+    assert label_agreement(probs, fer_label, majority) == {
+        "fer2013_accuracy": 0.5, "ferplus_majority_accuracy": 0.75,
+        "fer2013_accuracy_where_labels_agree": pytest.approx(2 / 3, abs=1e-4), "fer2013_accuracy_where_they_differ": 0.0}
 
 
 def test_soft_targets_mapping():
@@ -213,6 +209,9 @@ def test_export_round_trip(tiny_run, tmp_path):
     assert card["crop"] == {"margin": 0.1, "shift_y": -0.09} and card["output"] == "probabilities"
     assert summary["max_abs_diff"] < 1e-4
     assert (tmp_path / "m.md").read_text().count("INTERIM") >= 1
+    assert set(summary["label_agreement"]) == {"fer2013_accuracy", "ferplus_majority_accuracy",
+                                               "fer2013_accuracy_where_labels_agree", "fer2013_accuracy_where_they_differ"}
+    assert summary["label_agreement"]["fer2013_accuracy"] == pytest.approx(summary["eval"]["accuracy"], abs=1e-4)
 
     cfg, net = load_run_model(tiny_run)
     x = to_model_input(load_fer(DATA, limit=25).val.pixels, cfg.crop)

@@ -96,6 +96,21 @@ def load_fer(path: Path, ferplus_weight: float = 0.5, limit: int | None = None, 
     return FerData(split(train[~dev]), split(train[dev]))
 
 
+def label_agreement(probs: np.ndarray, label: np.ndarray, majority: np.ndarray) -> dict[str, float]:
+    """Accuracy of (N, 7) probabilities against the FER2013 ``label`` and the FER+ crowd ``majority``
+    of the same rows (``load_fer(path, ferplus_weight=1)`` targets' argmax: rows without votes keep
+    their FER2013 label), and against FER2013 where the two label sets agree and where they differ."""
+    pred = probs.argmax(1)
+    agree = majority == label
+    right = pred == label
+    return {
+        "fer2013_accuracy": round(float(right.mean()), 4),
+        "ferplus_majority_accuracy": round(float((pred == majority).mean()), 4),
+        "fer2013_accuracy_where_labels_agree": round(float(right[agree].mean()), 4),
+        "fer2013_accuracy_where_they_differ": round(float(right[~agree].mean()), 4),
+    }
+
+
 def class_weights(label: np.ndarray, power: float) -> np.ndarray:
     """(7,) per-class loss weights ``(1 / frequency) ** power``, normalised to mean 1 over samples.
 

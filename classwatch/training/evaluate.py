@@ -25,30 +25,15 @@ import numpy as np
 
 from ..preprocess import to_model_input
 from .calibrate import softmax
-from .data import Split, load_fer
+from .data import label_agreement, load_fer
 from .model import predict_logits
 from .train import load_run_model, set_threads
 
 
-def label_agreement(probs: np.ndarray, fer: Split, ferplus: Split) -> dict[str, float]:
-    """Accuracy of (N, 7) probabilities against FER2013 labels and the FER+ majority of the same rows
-    (``ferplus`` loaded with ``ferplus_weight=1``; rows without votes keep their FER2013 label)."""
-    pred = probs.argmax(1)
-    majority = ferplus.target.argmax(1)
-    agree = majority == fer.label
-    right = pred == fer.label
-    return {
-        "fer2013_accuracy": round(float(right.mean()), 4),
-        "ferplus_majority_accuracy": round(float((pred == majority).mean()), 4),
-        "fer2013_accuracy_where_labels_agree": round(float(right[agree].mean()), 4),
-        "fer2013_accuracy_where_they_differ": round(float(right[~agree].mean()), 4),
-    }
-
-
 def evaluate_runs(runs: list[Path], data_path: Path, dev_fraction: float = 0.0) -> dict:
     crop = load_run_model(runs[0])[0].crop
-    fer = load_fer(data_path, 0.0, dev_fraction=dev_fraction).val
-    ferplus = load_fer(data_path, 1.0, dev_fraction=dev_fraction).val
+    fer = load_fer(data_path, 1.0, dev_fraction=dev_fraction).val
+    majority = fer.target.argmax(1)
     x = to_model_input(fer.pixels, crop)
     out = {"split": "dev" if dev_fraction > 0 else "PublicTest", "n": len(fer), "runs": {}}
     all_probs = []
@@ -58,10 +43,10 @@ def evaluate_runs(runs: list[Path], data_path: Path, dev_fraction: float = 0.0) 
             raise SystemExit(f"{run}: its crop {cfg.crop} differs from {runs[0]}'s; compare runs with one crop")
         probs = softmax(predict_logits(net, x))
         all_probs.append(probs)
-        out["runs"][run.name] = label_agreement(probs, fer, ferplus)
+        out["runs"][run.name] = label_agreement(probs, fer.label, majority)
     if len(runs) > 1:
-        out["ensemble"] = label_agreement(np.mean(all_probs, axis=0), fer, ferplus)
-    out["labels_agree_share"] = round(float((ferplus.target.argmax(1) == fer.label).mean()), 4)
+        out["ensemble"] = label_agreement(np.mean(all_probs, axis=0), fer.label, majority)
+    out["labels_agree_share"] = round(float((majority == fer.label).mean()), 4)
     return out
 
 

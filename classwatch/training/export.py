@@ -35,7 +35,7 @@ from ..preprocess import to_model_input
 from ..types import EXPRESSIONS, N_EXPRESSIONS
 from .calibrate import fit_temperature, softmax
 from .conditions import accuracy_by_condition
-from .data import load_fer
+from .data import label_agreement, load_fer
 from .model import predict_logits
 from .train import RunState, load_run_model, set_threads
 
@@ -228,6 +228,8 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     shipped = choose(variants, precision)
     blob, report, latency, max_diff = shipped.blob, shipped.report, shipped.latency, shipped.max_diff
     interpreter = Interpreter(model_content=blob, num_threads=1)
+    majority = load_fer(Path(cfg.data), 1.0, cfg.limit).val.target.argmax(1)
+    labels = label_agreement(tflite_predict(interpreter, x_val), y_val, majority)
     robustness = accuracy_by_condition(lambda px: tflite_predict(interpreter, to_model_input(px, cfg.crop)), data.val.pixels, y_val)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -263,6 +265,10 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
         best_epoch=state.best_epoch + 1,
         n=report.n,
         accuracy=f"{report.accuracy:.4f}",
+        ferplus_accuracy=f"{labels['ferplus_majority_accuracy']:.4f}",
+        agree_accuracy=f"{labels['fer2013_accuracy_where_labels_agree']:.4f}",
+        differ_accuracy=f"{labels['fer2013_accuracy_where_they_differ']:.4f}",
+        ferplus_share=f"{cfg.ferplus_weight:.2f}",
         ece_before=f"{ece_before:.4f}",
         ece=f"{report.ece:.4f}",
         temperature=f"{temperature:.4f}",
@@ -284,7 +290,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     )
     out.with_name(name + ".md").write_text(md)
     summary = {**card, "eval": report.to_dict(), "ece_uncalibrated": ece_before, "max_abs_diff": max_diff,
-               "accuracy_by_condition": robustness,
+               "accuracy_by_condition": robustness, "label_agreement": labels,
                "latency_ms_per_face": latency, "size_bytes": len(blob),
                "variants": {k: {"accuracy": v.report.accuracy, "ece": v.report.ece, "size_bytes": len(v.blob),
                                 "latency_ms_per_face": v.latency, "max_abs_diff": v.max_diff} for k, v in variants.items()}}
