@@ -177,7 +177,7 @@ def tflite_predict(interpreter, x: np.ndarray, batch: int = 25) -> np.ndarray:
     return np.concatenate(chunks)
 
 
-def measure_latency(models: dict[str, tuple[object, np.ndarray]], batch: int, rounds: int = 40) -> dict[str, float]:
+def measure_latency(models: dict[str, tuple[object, np.ndarray]], batch: int, rounds: int = 30) -> dict[str, float]:
     """{name: median milliseconds per face} at ``batch`` for each (interpreter, inputs), on however
     many threads each interpreter was made with.
 
@@ -192,7 +192,7 @@ def measure_latency(models: dict[str, tuple[object, np.ndarray]], batch: int, ro
         interpreter.set_tensor(inp, x[:batch])
         interpreter.invoke()  # warm-up: XNNPACK packs weights on the first run
     times: dict[str, list[float]] = {name: [] for name in models}
-    for _ in range(max(5, rounds * 2 // batch) if batch > 1 else rounds):
+    for _ in range(rounds):
         for name, (interpreter, _x) in models.items():
             t0 = time.perf_counter()
             interpreter.invoke()
