@@ -178,6 +178,9 @@ def test_evaluate_runs_and_their_ensemble(tiny_run, fer, capsys):
     assert out["split"] == "dev" and out["n"] == dev_rows(fer.train.label, 0.1).sum()
     assert out["ensemble"] == out["runs"]["full"]  # two copies of one run: their mean is that run
     assert all(0.0 <= v <= 1.0 for v in out["ensemble"].values())
+    main(["--run", str(tiny_run), "--data", str(DATA), "--split", "train", "--threads", "1"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] == len(fer.train) and "ensemble" not in out  # one run: no ensemble line
     with pytest.raises(SystemExit, match="not a training run"):
         main(["--run", str(tiny_run.parent / "missing")])
 

@@ -1,7 +1,7 @@
 """Compare training runs (PyTorch, best weights) on FER2013 labels and on FER+ crowd labels.
 
     python -m classwatch.training.evaluate --run training-runs/A --run training-runs/B \
-        [--split public|dev] [--dev-fraction 0.1]
+        [--split public|dev|train] [--dev-fraction 0.1]
 
 FER2013's own labels and the FER+ crowd majority agree on only 63% of rows,
 so a training target can trade one for the other. Per run, and for the
@@ -12,7 +12,10 @@ FER2013 accuracy on the rows where the two agree and where they do not.
 
 ``--split dev`` scores the held-out share of Training (``data.dev_rows``)
 that design experiments (``train --dev-fraction``) validate on, so such
-decisions never look at PublicTest.
+decisions never look at PublicTest. ``--split train`` scores the clean
+Training faces the runs learnt from: far above PublicTest means
+overfitting, close to it means the network is too small (or too
+regularised) for the data.
 """
 
 from __future__ import annotations
@@ -30,12 +33,17 @@ from .model import predict_logits
 from .train import load_run_model, set_threads
 
 
-def evaluate_runs(runs: list[Path], data_path: Path, dev_fraction: float = 0.0) -> dict:
+SPLITS = ("public", "dev", "train")
+
+
+def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_fraction: float = 0.1) -> dict:
+    """Label agreement per run and for their ensemble on PublicTest, the dev rows, or all Training rows."""
     crop = load_run_model(runs[0])[0].crop
-    fer = load_fer(data_path, 1.0, dev_fraction=dev_fraction).val
+    data = load_fer(data_path, 1.0, dev_fraction=dev_fraction if split == "dev" else 0.0)
+    fer = data.train if split == "train" else data.val
     majority = fer.target.argmax(1)
     x = to_model_input(fer.pixels, crop)
-    out = {"split": "dev" if dev_fraction > 0 else "PublicTest", "n": len(fer), "runs": {}}
+    out = {"split": split, "n": len(fer), "runs": {}}
     all_probs = []
     for run in runs:
         cfg, net = load_run_model(run)
@@ -54,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True, type=Path, action="append", help="training-runs/NAME (repeat)")
     p.add_argument("--data", type=Path, default=None, help="fer2013_trainval.npz (default: the first run's)")
-    p.add_argument("--split", choices=("public", "dev"), default="public")
+    p.add_argument("--split", choices=SPLITS, default="public")
     p.add_argument("--dev-fraction", type=float, default=0.1, help="with --split dev: the share train --dev-fraction held out")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     a = p.parse_args(argv)
@@ -63,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     if missing:
         raise SystemExit(f"not a training run (no config.json): {', '.join(missing)}")
     data = a.data or Path(load_run_model(a.run[0])[0].data)
-    print(json.dumps(evaluate_runs(a.run, data, a.dev_fraction if a.split == "dev" else 0.0), indent=2))
+    print(json.dumps(evaluate_runs(a.run, data, a.split, a.dev_fraction), indent=2))
 
 
 if __name__ == "__main__":
