@@ -154,12 +154,12 @@ def test_resume_continues_where_it_stopped(tiny_cfg, tiny_run, tmp_path):
 
 
 def test_distillation_run_from_an_ensemble_of_teacher_runs(tiny_cfg, tiny_run, tmp_path):
-    from classwatch.training.train import TrainConfig, train
+    from classwatch.training.train import load_run_config, train
 
     out = tmp_path / "student"
     state = train(replace(tiny_cfg, epochs=1, teachers=(str(tiny_run), str(tiny_run)), distill_weight=0.7), out)
     assert state.epochs_done == 1 and (out / "best.pt").exists()
-    stored = TrainConfig.from_json(json.loads((out / "config.json").read_text()))
+    stored = load_run_config(out)
     assert stored.teachers == (str(tiny_run),) * 2 and stored.distill_weight == 0.7  # a resume distils alike
 
 
@@ -257,7 +257,7 @@ def test_precision_choice():
         probs = np.full((200, 7), 0.01)
         right = np.arange(200) < accuracy * 200
         probs[np.arange(200), np.where(right, labels, (labels + 1) % 7)] = 0.94
-        return Variant(precision, b"x" * size, evaluate_probs(probs, labels), {1: ms, 25: ms}, 0.0)
+        return Variant(precision, b"x" * size, evaluate_probs(probs, labels), {1: ms, 25: ms}, 0.0, probs)
 
     full, half = variant("float32", 0.70, 0.6, 100), variant("float16", 0.70, 0.6, 50)
     small = variant("int8", 0.70 - QUANT_MAX_DROP / 2, 0.3, 25)

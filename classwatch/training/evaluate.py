@@ -30,28 +30,27 @@ from ..preprocess import to_model_input
 from .calibrate import softmax
 from .data import label_agreement, load_fer
 from .model import predict_logits
-from .train import load_run_model, set_threads
-
+from .train import load_run_config, load_run_model, set_threads
 
 SPLITS = ("public", "dev", "train")
 
 
 def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_fraction: float = 0.1) -> dict:
     """Label agreement per run and for their ensemble on PublicTest, the dev rows, or all Training rows."""
-    crop = load_run_model(runs[0])[0].crop
+    models = {run.name: load_run_model(run) for run in runs}
+    crop = models[runs[0].name][0].crop
     data = load_fer(data_path, 1.0, dev_fraction=dev_fraction if split == "dev" else 0.0)
     fer = data.train if split == "train" else data.val
     majority = fer.target.argmax(1)
     x = to_model_input(fer.pixels, crop)
     out = {"split": split, "n": len(fer), "runs": {}}
     all_probs = []
-    for run in runs:
-        cfg, net = load_run_model(run)
+    for name, (cfg, net) in models.items():
         if cfg.crop != crop:
-            raise SystemExit(f"{run}: its crop {cfg.crop} differs from {runs[0]}'s; compare runs with one crop")
+            raise SystemExit(f"{name}: its crop {cfg.crop} differs from {runs[0].name}'s; compare runs with one crop")
         probs = softmax(predict_logits(net, x))
         all_probs.append(probs)
-        out["runs"][run.name] = label_agreement(probs, fer.label, majority)
+        out["runs"][name] = label_agreement(probs, fer.label, majority)
     if len(runs) > 1:
         out["ensemble"] = label_agreement(np.mean(all_probs, axis=0), fer.label, majority)
     out["labels_agree_share"] = round(float((majority == fer.label).mean()), 4)
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     missing = [str(r) for r in a.run if not (r / "config.json").exists()]
     if missing:
         raise SystemExit(f"not a training run (no config.json): {', '.join(missing)}")
-    data = a.data or Path(load_run_model(a.run[0])[0].data)
+    data = a.data or Path(load_run_config(a.run[0]).data)
     print(json.dumps(evaluate_runs(a.run, data, a.split, a.dev_fraction), indent=2))
 
 

@@ -9,8 +9,8 @@ probabilities; convert through a SavedModel (the route that
 freezes the weights and keeps the batch dimension dynamic, so one call
 classifies all faces of a frame); check the ``.tflite`` against PyTorch on
 the validation images; make float16 and int8 variants too (float input and
-output either way) and evaluate all three and time them, taking turns, with LiteRT on
-one thread; ship the smallest that loses at most QUANT_MAX_DROP accuracy and is
+output either way) and evaluate all three and time them, taking turns,
+with LiteRT on one thread; ship the smallest that loses at most QUANT_MAX_DROP accuracy and is
 not slower (``--precision`` forces one); write the file, the machine-readable
 card and the human card.
 """
@@ -124,6 +124,7 @@ class Variant:
     report: EvalReport
     latency: dict[int, float]  # batch -> ms per face, one thread
     max_diff: float  # largest |tflite - PyTorch| probability
+    probs: np.ndarray  # (N, 7) on the validation split
 
 
 def _variants(blobs: dict[str, bytes], x_val: np.ndarray, y_val: np.ndarray, torch_probs: np.ndarray) -> dict[str, Variant]:
@@ -133,7 +134,7 @@ def _variants(blobs: dict[str, bytes], x_val: np.ndarray, y_val: np.ndarray, tor
     latency = {b: measure_latency({p: (i, x_val) for p, i in interpreters.items()}, b) for b in LATENCY_BATCHES}
     return {
         p: Variant(p, blobs[p], evaluate_probs(probs[p], y_val), {b: latency[b][p] for b in LATENCY_BATCHES},
-                   float(np.abs(probs[p] - torch_probs).max()))
+                   float(np.abs(probs[p] - torch_probs).max()), probs[p])
         for p in blobs
     }
 
@@ -229,7 +230,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     blob, report, latency, max_diff = shipped.blob, shipped.report, shipped.latency, shipped.max_diff
     interpreter = Interpreter(model_content=blob, num_threads=1)
     majority = load_fer(Path(cfg.data), 1.0, cfg.limit).val.target.argmax(1)
-    labels = label_agreement(tflite_predict(interpreter, x_val), y_val, majority)
+    labels = label_agreement(shipped.probs, y_val, majority)
     robustness = accuracy_by_condition(lambda px: tflite_predict(interpreter, to_model_input(px, cfg.crop)), data.val.pixels, y_val)
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -110,13 +110,17 @@ def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarr
     return to_model_input(images, cfg.crop), order
 
 
+def load_run_config(run: Path) -> TrainConfig:
+    return TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+
+
 def load_run_model(run: Path):
     """(config, PyTorch network in eval mode) with the run's best weights."""
     import torch
 
     from .model import ExpressionNet
 
-    cfg = TrainConfig.from_json(json.loads((run / "config.json").read_text()))
+    cfg = load_run_config(run)
     net = ExpressionNet(cfg.model)
     net.load_state_dict(torch.load(run / BEST_WEIGHTS, weights_only=True))
     return cfg, net.eval()
@@ -234,7 +238,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
     state_path, log_path = out / "state.json", out / "log.csv"
     resuming = resume and state_path.exists()
     if resuming:  # the stored config wins, except where the data file lives now
-        cfg = replace(TrainConfig.from_json(json.loads((out / "config.json").read_text())), data=cfg.data)
+        cfg = replace(load_run_config(out), data=cfg.data)
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit, cfg.dev_fraction)
     model, optimizer = _new_model(cfg)
     teachers = [load_run_model(Path(run))[1].to(memory_format=torch.channels_last) for run in cfg.teachers]
