@@ -47,6 +47,19 @@ def test_dev_split_is_a_fixed_stratified_share_of_training(fer):
     np.testing.assert_array_equal(held_out.train.pixels, fer.train.pixels[~dev])  # and dev faces are not trained on
 
 
+def test_a_missing_or_foreign_data_file_is_one_line_error(tmp_path):
+    from classwatch.training.data import check_data_file
+
+    assert check_data_file(DATA) == DATA
+    garbage = tmp_path / "x.npz"
+    garbage.write_bytes(b"not a zip")
+    other = tmp_path / "other.npz"
+    np.savez(other, pixels=np.zeros(1))
+    for path, reason in ((tmp_path / "missing.npz", "cannot read"), (garbage, "cannot read"), (other, "no label, ferplus, usage")):
+        with pytest.raises(SystemExit, match=reason):
+            check_data_file(path)
+
+
 def test_label_agreement_scores_both_label_sets():
     fer_label = np.array([0, 3, 4, 6])
     majority = np.array([0, 3, 6, 6])  # FER+ disagrees on row 2 (sad -> neutral)

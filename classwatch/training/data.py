@@ -7,6 +7,7 @@ always reported against the original FER2013 ``label``.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,21 @@ def soft_targets(label: np.ndarray, ferplus: np.ndarray, ferplus_weight: float) 
     has_votes = total[:, 0] > 0
     dist = np.where(has_votes[:, None], votes / np.maximum(total, 1.0), onehot)
     return (1.0 - ferplus_weight) * onehot + ferplus_weight * dist
+
+
+KEYS = ("pixels", "label", "ferplus", "usage")
+
+
+def check_data_file(path: str | Path) -> Path:
+    """``path`` if it is a readable FER2013 file, else SystemExit with a one-line reason (for the CLIs)."""
+    try:
+        with np.load(path) as z:
+            missing = [k for k in KEYS if k not in z.files]
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise SystemExit(f"cannot read the FER2013 data file {path}: {e}") from None
+    if missing:
+        raise SystemExit(f"{path} is not the FER2013 data file (no {', '.join(missing)})")
+    return Path(path)
 
 
 #: Seed of the dev split: fixed, so every run that asks for one holds out the same faces.

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..preprocess import to_model_input
 from .calibrate import softmax
-from .data import label_agreement, load_fer
+from .data import check_data_file, label_agreement, load_fer
 from .model import predict_logits
 from .train import load_run_config, load_run_model, set_threads
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     missing = [str(r) for r in a.run if not (r / "config.json").exists()]
     if missing:
         raise SystemExit(f"not a training run (no config.json): {', '.join(missing)}")
-    data = a.data or Path(load_run_config(a.run[0]).data)
+    data = check_data_file(a.data or load_run_config(a.run[0]).data)
     print(json.dumps(evaluate_runs(a.run, data, a.split, a.dev_fraction), indent=2))
 
 

@@ -35,9 +35,9 @@ from ..preprocess import to_model_input
 from ..types import EXPRESSIONS, N_EXPRESSIONS
 from .calibrate import fit_temperature, softmax
 from .conditions import accuracy_by_condition
-from .data import label_agreement, load_fer
+from .data import check_data_file, label_agreement, load_fer
 from .model import predict_logits
-from .train import RunState, load_run_model, set_threads
+from .train import RunState, load_run_config, load_run_model, set_threads
 
 MAX_ABS_DIFF = 1e-4  # tflite vs PyTorch probabilities; float32 kernels differ only in summation order
 #: A smaller variant ships when it loses at most this much PublicTest accuracy against
@@ -309,6 +309,9 @@ def main(argv: list[str] | None = None) -> None:
                    help=f"auto: the smallest that loses at most {100 * QUANT_MAX_DROP:.1f} accuracy points and is not slower")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     a = p.parse_args(argv)
+    if not (a.run / "state.json").exists():
+        raise SystemExit(f"not a finished training run (no state.json): {a.run}")
+    check_data_file(load_run_config(a.run).data)
     set_threads(a.threads)
     command = "python -m classwatch.training.export " + " ".join(argv if argv is not None else sys.argv[1:])
     export(a.run, a.out, a.out.name, a.version, a.interim, command, a.precision)

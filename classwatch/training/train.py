@@ -29,7 +29,7 @@ import numpy as np
 from ..preprocess import CropSpec, to_model_input
 from .augment import AugmentConfig, augment_batch
 from .calibrate import nll
-from .data import FerData, class_weights, load_fer
+from .data import FerData, check_data_file, class_weights, load_fer
 from .model import ModelConfig
 
 LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
@@ -338,6 +338,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stages", type=parse_stages, default=None,
                    help="network stages as CHANNELSxCONVS[s],... ('s': separable), e.g. 24x1,48x2,128x2s,256x2s (the default)")
     a = p.parse_args(argv)
+    check_data_file(a.data)
     set_threads(a.threads)
     cfg = TrainConfig(
         data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
