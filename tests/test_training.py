@@ -189,7 +189,7 @@ def test_evaluate_runs_and_their_ensemble(tiny_run, fer, capsys):
     main(["--run", str(tiny_run), "--run", str(tiny_run), "--data", str(DATA), "--split", "dev", "--threads", "1"])
     out = json.loads(capsys.readouterr().out)
     assert out["split"] == "dev" and out["n"] == dev_rows(fer.train.label, 0.1).sum()
-    assert out["ensemble"] == out["runs"]["full"]  # two copies of one run: their mean is that run
+    assert out["ensemble"] == out["runs"][str(tiny_run)]  # two copies of one run: their mean is that run
     assert all(0.0 <= v <= 1.0 for v in out["ensemble"].values())
     main(["--run", str(tiny_run), "--data", str(DATA), "--split", "train", "--threads", "1"])
     out = json.loads(capsys.readouterr().out)

@@ -36,21 +36,22 @@ SPLITS = ("public", "dev", "train")
 
 
 def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_fraction: float = 0.1) -> dict:
-    """Label agreement per run and for their ensemble on PublicTest, the dev rows, or all Training rows."""
-    models = {run.name: load_run_model(run) for run in runs}
-    crop = models[runs[0].name][0].crop
+    """Label agreement per run (keyed by the path as given: two runs may share a folder name) and
+    for their ensemble, on PublicTest, the dev rows, or all Training rows."""
+    models = [load_run_model(run) for run in runs]
+    crop = models[0][0].crop
     data = load_fer(data_path, 1.0, dev_fraction=dev_fraction if split == "dev" else 0.0)
     fer = data.train if split == "train" else data.val
     majority = fer.target.argmax(1)
     x = to_model_input(fer.pixels, crop)
     out = {"split": split, "n": len(fer), "runs": {}}
     all_probs = []
-    for name, (cfg, net) in models.items():
+    for run, (cfg, net) in zip(runs, models):
         if cfg.crop != crop:
-            raise SystemExit(f"{name}: its crop {cfg.crop} differs from {runs[0].name}'s; compare runs with one crop")
+            raise SystemExit(f"{run}: its crop {cfg.crop} differs from {runs[0]}'s; compare runs with one crop")
         probs = softmax(predict_logits(net, x))
         all_probs.append(probs)
-        out["runs"][name] = label_agreement(probs, fer.label, majority)
+        out["runs"][str(run)] = label_agreement(probs, fer.label, majority)
     if len(runs) > 1:
         out["ensemble"] = label_agreement(np.mean(all_probs, axis=0), fer.label, majority)
     out["labels_agree_share"] = round(float((majority == fer.label).mean()), 4)
