@@ -288,6 +288,6 @@ def test_stages_option():
     from classwatch.training.model import ModelConfig
     from classwatch.training.train import parse_stages
 
-    assert parse_stages("24x1,48x2,128x2s,256x2s") == ModelConfig().stages
+    assert parse_stages("24x1,48x2,160x2s,320x3s,512x2s") == ModelConfig().stages
     with pytest.raises(argparse.ArgumentTypeError):
         parse_stages("24,48")

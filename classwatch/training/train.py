@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-epochs-now", type=int, default=None, help="stop after this many epochs (resume later)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     p.add_argument("--stages", type=parse_stages, default=None,
-                   help="network stages as CHANNELSxCONVS[s],... ('s': separable), e.g. 24x1,48x2,128x2s,256x2s (the default)")
+                   help="network stages as CHANNELSxCONVS[s],... ('s': separable), default 24x1,48x2,160x2s,320x3s,512x2s")
     a = p.parse_args(argv)
     check_data_file(a.data)
     set_threads(a.threads)
