@@ -119,8 +119,7 @@ def main() -> None:
 
     card = json.loads(a.model.read_text())
     spec = CropSpec(size=card["input"]["size"], mean=card["input"]["mean"], std=card["input"]["std"])
-    val = load_fer(a.data, ferplus_weight=1.0).val
-    majority = val.target.argmax(1)
+    val = load_fer(a.data).val
     with tempfile.TemporaryDirectory() as tmp:
         fer_float, fer_int8 = fer_models(a.fer_version, Path(tmp))
     candidates = [
@@ -130,7 +129,7 @@ def main() -> None:
     ]
     interpreters = [Interpreter(model_content=c.tflite, num_threads=1) for c in candidates]
     timed = latencies(candidates, interpreters, val.pixels)
-    results = [evaluate(c, i, t, val.pixels, val.label, majority) for c, i, t in zip(candidates, interpreters, timed)]
+    results = [evaluate(c, i, t, val.pixels, val.label, val.majority) for c, i, t in zip(candidates, interpreters, timed)]
     print(json.dumps({"split": "PublicTest", "n": len(val), "results": results}, indent=2))
 
 

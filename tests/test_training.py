@@ -34,6 +34,11 @@ def test_load_splits(fer):
     assert fer.train.target.shape == (28_499, 7)
     np.testing.assert_allclose(fer.train.target.sum(axis=1), 1.0, atol=1e-5)
     assert set(np.unique(fer.val.label)) <= set(range(7))
+    # The crowd majority comes from the votes alone, whatever FER+ share the target has.
+    votes_only = load_fer(DATA, ferplus_weight=1.0)
+    np.testing.assert_array_equal(fer.val.majority, votes_only.val.target.argmax(1))
+    np.testing.assert_array_equal(fer.train.majority, votes_only.train.majority)
+    assert 0.6 < (fer.val.majority == fer.val.label).mean() < 0.7  # the labels agree on 64% of PublicTest
 
 
 def test_dev_split_is_a_fixed_stratified_share_of_training(fer):

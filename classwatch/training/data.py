@@ -24,11 +24,14 @@ TRAIN, VAL = 0, 1
 
 @dataclass(frozen=True)
 class Split:
-    """pixels: (N, 48, 48) uint8. label: (N,) int64 FER2013 labels. target: (N, 7) float32 rows sum to 1."""
+    """pixels: (N, 48, 48) uint8. label: (N,) int64 FER2013 labels. target: (N, 7) float32 rows sum to 1.
+    majority: (N,) int64 FER+ crowd majority (the top class of the votes alone; rows without
+    votes keep their FER2013 label), whatever share of FER+ the target holds."""
 
     pixels: np.ndarray
     label: np.ndarray
     target: np.ndarray
+    majority: np.ndarray
 
     def __len__(self) -> int:
         return len(self.label)
@@ -103,7 +106,8 @@ def load_fer(path: Path, ferplus_weight: float = 0.5, limit: int | None = None, 
 
     def split(idx: np.ndarray) -> Split:
         idx = idx[:limit]
-        return Split(pixels[idx], label[idx], soft_targets(label[idx], ferplus[idx], ferplus_weight))
+        return Split(pixels[idx], label[idx], soft_targets(label[idx], ferplus[idx], ferplus_weight),
+                     soft_targets(label[idx], ferplus[idx], 1.0).argmax(1))
 
     train = np.flatnonzero(usage == TRAIN)
     if dev_fraction <= 0:
@@ -114,8 +118,7 @@ def load_fer(path: Path, ferplus_weight: float = 0.5, limit: int | None = None, 
 
 def label_agreement(probs: np.ndarray, label: np.ndarray, majority: np.ndarray) -> dict[str, float]:
     """Accuracy of (N, 7) probabilities against the FER2013 ``label`` and the FER+ crowd ``majority``
-    of the same rows (``load_fer(path, ferplus_weight=1)`` targets' argmax: rows without votes keep
-    their FER2013 label), and against FER2013 where the two label sets agree and where they differ."""
+    of the same rows (``Split.majority``), and against FER2013 where the two label sets agree and where they differ."""
     pred = probs.argmax(1)
     agree = majority == label
     right = pred == label

@@ -40,9 +40,9 @@ def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_
     for their ensemble, on PublicTest, the dev rows, or all Training rows."""
     models = [load_run_model(run) for run in runs]
     crop = models[0][0].crop
-    data = load_fer(data_path, 1.0, dev_fraction=dev_fraction if split == "dev" else 0.0)
+    data = load_fer(data_path, dev_fraction=dev_fraction if split == "dev" else 0.0)
     fer = data.train if split == "train" else data.val
-    majority = fer.target.argmax(1)
+    majority = fer.majority
     x = to_model_input(fer.pixels, crop)
     out = {"split": split, "n": len(fer), "runs": {}}
     all_probs = []

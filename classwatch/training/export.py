@@ -229,8 +229,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
     shipped = choose(variants, precision)
     blob, report, latency, max_diff = shipped.blob, shipped.report, shipped.latency, shipped.max_diff
     interpreter = Interpreter(model_content=blob, num_threads=1)
-    majority = load_fer(Path(cfg.data), 1.0, cfg.limit).val.target.argmax(1)
-    labels = label_agreement(shipped.probs, y_val, majority)
+    labels = label_agreement(shipped.probs, y_val, data.val.majority)
     robustness = accuracy_by_condition(lambda px: tflite_predict(interpreter, to_model_input(px, cfg.crop)), data.val.pixels, y_val)
 
     out.parent.mkdir(parents=True, exist_ok=True)
