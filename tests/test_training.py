@@ -175,10 +175,22 @@ def test_distillation_run_from_an_ensemble_of_teacher_runs(tiny_cfg, tiny_run, t
     from classwatch.training.train import load_run_config, train
 
     out = tmp_path / "student"
-    state = train(replace(tiny_cfg, epochs=1, teachers=(str(tiny_run), str(tiny_run)), distill_weight=0.7), out)
+    cfg = replace(tiny_cfg, epochs=1, teachers=(str(tiny_run), str(tiny_run)), distill_weight=0.7, teacher_flip=True)
+    state = train(cfg, out)
     assert state.epochs_done == 1 and (out / "best.pt").exists()
     stored = load_run_config(out)
     assert stored.teachers == (str(tiny_run),) * 2 and stored.distill_weight == 0.7  # a resume distils alike
+    assert stored.teacher_flip is True
+
+
+def test_a_teacher_runs_on_litert_with_the_pytorch_probabilities(tiny_run):
+    from classwatch.training.calibrate import softmax
+    from classwatch.training.model import predict_logits
+    from classwatch.training.train import LiteTeacher, load_run_model
+
+    x = np.random.default_rng(1).normal(size=(9, 48, 48, 1)).astype(np.float32)
+    expected = softmax(predict_logits(load_run_model(tiny_run)[1], x))
+    np.testing.assert_allclose(LiteTeacher(tiny_run, threads=1)(x), expected, atol=1e-5)
 
 
 def test_a_run_stored_with_a_single_teacher_reads_as_a_one_member_ensemble():
@@ -201,6 +213,21 @@ def test_evaluate_runs_and_their_ensemble(tiny_run, fer, capsys):
     assert out["n"] == len(fer.train) and "ensemble" not in out  # one run: no ensemble line
     with pytest.raises(SystemExit, match="not a training run"):
         main(["--run", str(tiny_run.parent / "missing")])
+
+
+def test_flip_evaluation_averages_the_mirror_image(tiny_run, fer, capsys):
+    from classwatch.training.evaluate import main, run_probs
+    from classwatch.training.train import load_run_model
+
+    _, net = load_run_model(tiny_run)
+    x = np.random.default_rng(0).random((4, 48, 48, 1), dtype=np.float32)
+    symmetric = (x + x[:, :, ::-1]) / 2
+    np.testing.assert_allclose(run_probs(net, symmetric, flip=True), run_probs(net, symmetric), atol=1e-6)
+    mirrored = (run_probs(net, x) + run_probs(net, x[:, :, ::-1])) / 2
+    np.testing.assert_allclose(run_probs(net, x, flip=True), mirrored, atol=1e-6)
+    main(["--run", str(tiny_run), "--data", str(DATA), "--flip", "--threads", "1"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["flip"] is True and all(0.0 <= v <= 1.0 for v in out["runs"][str(tiny_run)].values())
 
 
 def test_refuses_to_overwrite_a_run(tiny_cfg, tiny_run):

@@ -57,10 +57,24 @@ def test_batch_targets_smooth_then_mix_in_the_teachers():
     target = torch.eye(7)[[0, 3]]
     plain = batch_targets(target, cfg)
     assert plain[0, 0].item() == pytest.approx(0.93 + 0.01) and plain[0, 1].item() == pytest.approx(0.01)
-    a = torch.tensor([[0.1, 0.6, 0.05, 0.05, 0.1, 0.05, 0.05]] * 2)
-    b = torch.tensor([[0.1, 0.2, 0.05, 0.05, 0.5, 0.05, 0.05]] * 2)
-    ensemble = teacher_probs([lambda x: torch.log(a), lambda x: torch.log(b)], None)
-    np.testing.assert_allclose(ensemble.numpy(), ((a + b) / 2).numpy(), rtol=1e-6)  # probabilities averaged
-    mixed = batch_targets(target, cfg, ensemble)
+    a = np.array([[0.1, 0.6, 0.05, 0.05, 0.1, 0.05, 0.05]] * 2, np.float32)
+    b = np.array([[0.1, 0.2, 0.05, 0.05, 0.5, 0.05, 0.05]] * 2, np.float32)
+    ensemble = teacher_probs([lambda x: a, lambda x: b], np.zeros((2, 48, 48, 1), np.float32))
+    np.testing.assert_allclose(ensemble, (a + b) / 2, rtol=1e-6)  # probabilities averaged
+    mixed = batch_targets(target, cfg, torch.from_numpy(ensemble))
     assert mixed[0, 1].item() == pytest.approx(0.75 * 0.01 + 0.25 * 0.4)
     np.testing.assert_allclose(mixed.sum(dim=1).numpy(), 1.0, rtol=1e-6)
+
+
+def test_a_flipping_teacher_averages_the_face_and_its_mirror_image():
+    from classwatch.training.train import teacher_probs
+
+    a = np.array([[0.1, 0.6, 0.05, 0.05, 0.1, 0.05, 0.05]], np.float32)
+    b = np.array([[0.1, 0.2, 0.05, 0.05, 0.5, 0.05, 0.05]], np.float32)
+
+    def sided(x):  # reads a when the brighter pixel is on the right, b when it is on the left
+        return a if x[0, 0, 1, 0] > x[0, 0, 0, 0] else b
+
+    face = np.array([[[[0.0], [1.0]]]], np.float32)  # NHWC, 1x2 pixels
+    np.testing.assert_allclose(teacher_probs([sided], face), a, rtol=1e-6)
+    np.testing.assert_allclose(teacher_probs([sided], face, flip=True), (a + b) / 2, rtol=1e-6)

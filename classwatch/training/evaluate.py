@@ -1,7 +1,7 @@
 """Compare training runs (PyTorch, best weights) on FER2013 labels and on FER+ crowd labels.
 
     python -m classwatch.training.evaluate --run training-runs/A --run training-runs/B \
-        [--split public|dev|train] [--dev-fraction 0.1]
+        [--split public|dev|train] [--dev-fraction 0.1] [--flip]
 
 FER2013's own labels and the FER+ crowd majority agree on only 63% of rows,
 so a training target can trade one for the other. Per run, and for the
@@ -15,7 +15,9 @@ that design experiments (``train --dev-fraction``) validate on, so such
 decisions never look at PublicTest. ``--split train`` scores the clean
 Training faces the runs learnt from: far above PublicTest means
 overfitting, close to it means the network is too small (or too
-regularised) for the data.
+regularised) for the data. ``--flip`` scores every run with horizontal-flip
+test-time augmentation (the face and its mirror image, probabilities
+averaged), what ``train --teacher-flip`` distils from.
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ from .train import load_run_config, load_run_model, set_threads
 SPLITS = ("public", "dev", "train")
 
 
-def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_fraction: float = 0.1) -> dict:
+def run_probs(net, x: np.ndarray, flip: bool = False) -> np.ndarray:
+    """(N, S, S, 1) model input -> (N, 7) probabilities; ``flip`` averages in the mirror image (NHWC: width is axis 2)."""
+    probs = softmax(predict_logits(net, x))
+    return (probs + softmax(predict_logits(net, x[:, :, ::-1]))) / 2.0 if flip else probs
+
+
+def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_fraction: float = 0.1,
+                  flip: bool = False) -> dict:
     """Label agreement per run (keyed by the path as given: two runs may share a folder name) and
     for their ensemble, on PublicTest, the dev rows, or all Training rows."""
     models = [load_run_model(run) for run in runs]
@@ -44,12 +53,12 @@ def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_
     fer = data.train if split == "train" else data.val
     majority = fer.majority
     x = to_model_input(fer.pixels, crop)
-    out = {"split": split, "n": len(fer), "runs": {}}
+    out = {"split": split, "n": len(fer), "flip": flip, "runs": {}}
     all_probs = []
     for run, (cfg, net) in zip(runs, models):
         if cfg.crop != crop:
             raise SystemExit(f"{run}: its crop {cfg.crop} differs from {runs[0]}'s; compare runs with one crop")
-        probs = softmax(predict_logits(net, x))
+        probs = run_probs(net, x, flip)
         all_probs.append(probs)
         out["runs"][str(run)] = label_agreement(probs, fer.label, majority)
     if len(runs) > 1:
@@ -64,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", type=Path, default=None, help="fer2013_trainval.npz (default: the first run's)")
     p.add_argument("--split", choices=SPLITS, default="public")
     p.add_argument("--dev-fraction", type=float, default=0.1, help="with --split dev: the share train --dev-fraction held out")
+    p.add_argument("--flip", action="store_true", help="horizontal-flip test-time augmentation (2x the cost)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     a = p.parse_args(argv)
     set_threads(a.threads)
@@ -71,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     if missing:
         raise SystemExit(f"not a training run (no config.json): {', '.join(missing)}")
     data = check_data_file(a.data or load_run_config(a.run[0]).data)
-    print(json.dumps(evaluate_runs(a.run, data, a.split, a.dev_fraction), indent=2))
+    print(json.dumps(evaluate_runs(a.run, data, a.split, a.dev_fraction, a.flip), indent=2))
 
 
 if __name__ == "__main__":
