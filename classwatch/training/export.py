@@ -178,13 +178,16 @@ def tflite_predict(interpreter, x: np.ndarray, batch: int = 25) -> np.ndarray:
     return np.concatenate(chunks)
 
 
-def measure_latency(models: dict[str, tuple[object, np.ndarray]], batch: int, rounds: int = 30) -> dict[str, float]:
+def measure_latency(models: dict[str, tuple[object, np.ndarray]], batch: int, rounds: int = 200) -> dict[str, float]:
     """{name: median milliseconds per face} at ``batch`` for each (interpreter, inputs), on however
     many threads each interpreter was made with.
 
     The models take turns, one invoke each per round, so a burst of load from
     another process on this shared machine slows every model alike instead of
     whichever happened to be timed then: the ratios between them stay honest.
+    200 rounds at batch 25 are about 5 s per model: with 30 (under a second),
+    two exports of the same run timed int8 5% and 12% slower than float32,
+    either side of the 10% that ``choose`` allows.
     """
     for interpreter, x in models.values():
         inp = interpreter.get_input_details()[0]["index"]
