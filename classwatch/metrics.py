@@ -1,10 +1,11 @@
-"""Classifier evaluation: accuracy, per-class recall, confusion matrix, calibration error.
+"""Classifier evaluation: accuracy, per-class recall, confusion matrix, calibration error, flip TTA.
 
 Pure numpy, shared by the training code and ``classwatch eval-model``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,3 +87,9 @@ def face_recall(found: np.ndarray, truth: np.ndarray) -> float:
     inside = (found[None, :, 0] <= cx[:, None]) & (cx[:, None] <= found[None, :, 0] + found[None, :, 2])
     inside &= (found[None, :, 1] <= cy[:, None]) & (cy[:, None] <= found[None, :, 1] + found[None, :, 3])
     return float(inside.any(axis=1).mean())
+
+
+def flip_averaged(predict: Callable[[np.ndarray], np.ndarray], faces: np.ndarray) -> np.ndarray:
+    """Horizontal-flip test-time augmentation: the mean of ``predict`` on (N, H, W, C) faces and on
+    their mirror images (width is axis 2); a mirrored face shows the same expression."""
+    return (predict(faces) + predict(np.ascontiguousarray(faces[:, :, ::-1]))) / 2.0

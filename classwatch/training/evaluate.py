@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..metrics import flip_averaged
 from ..preprocess import to_model_input
 from .calibrate import softmax
 from .data import check_data_file, label_agreement, load_fer
@@ -38,9 +39,12 @@ SPLITS = ("public", "dev", "train")
 
 
 def run_probs(net, x: np.ndarray, flip: bool = False) -> np.ndarray:
-    """(N, S, S, 1) model input -> (N, 7) probabilities; ``flip`` averages in the mirror image (NHWC: width is axis 2)."""
-    probs = softmax(predict_logits(net, x))
-    return (probs + softmax(predict_logits(net, x[:, :, ::-1]))) / 2.0 if flip else probs
+    """(N, S, S, 1) model input -> (N, 7) probabilities; ``flip`` averages in the mirror images."""
+
+    def predict(faces: np.ndarray) -> np.ndarray:
+        return softmax(predict_logits(net, faces))
+
+    return flip_averaged(predict, x) if flip else predict(x)
 
 
 def evaluate_runs(runs: list[Path], data_path: Path, split: str = "public", dev_fraction: float = 0.1,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..metrics import flip_averaged
 from ..preprocess import CropSpec, to_model_input
 from .augment import AugmentConfig, augment_batch
 from .calibrate import nll
@@ -199,9 +200,8 @@ class LiteTeacher:
 
 def teacher_probs(teachers, x: np.ndarray, flip: bool = False) -> np.ndarray:
     """The teachers' mean probabilities on the batch (an ensemble averages probabilities, not logits);
-    with ``flip`` each teacher also reads the batch mirrored (NHWC: width is axis 2)."""
-    views = (x, np.ascontiguousarray(x[:, :, ::-1])) if flip else (x,)
-    return np.mean([t(v) for t in teachers for v in views], axis=0, dtype=np.float32)
+    with ``flip`` each teacher also reads the batch mirrored."""
+    return np.mean([flip_averaged(t, x) if flip else t(x) for t in teachers], axis=0, dtype=np.float32)
 
 
 def batch_targets(target, cfg: TrainConfig, teacher=None):
