@@ -41,8 +41,11 @@ from .train import RunState, load_run_config, load_run_model, set_threads
 
 MAX_ABS_DIFF = 1e-4  # tflite vs PyTorch probabilities; float32 kernels differ only in summation order
 #: A smaller variant ships when it loses at most this much PublicTest accuracy against
-#: float32 and is at most LATENCY_SLACK times as slow (timing noise on a shared machine).
-QUANT_MAX_DROP = 0.005
+#: float32 (a tenth of a point, 4 of 3,572 faces: rounding noise) and is at most
+#: LATENCY_SLACK times as slow (timing noise on a shared machine). Not more: float16
+#: already fits the 2 MB budget, and accuracy is the target the model is short of, so
+#: int8's smaller file is not worth a real loss (expr_v8_ban: -0.22 points).
+QUANT_MAX_DROP = 0.001
 LATENCY_SLACK = 1.1
 #: Training faces that set the int8 activation ranges (never validation faces).
 CALIBRATION_FACES = 500
