@@ -46,11 +46,9 @@ def report(what: str, medians: dict[str, float], baseline: str) -> None:
 
 
 def main() -> None:
-    from ai_edge_litert.interpreter import Interpreter
-
-    from classwatch.training.export import keras_twin, tflite_predict, to_tflite
+    from classwatch.training.export import keras_twin
     from classwatch.training.model import ExpressionNet, ModelConfig, as_batch, count_macs
-    from classwatch.training.train import parse_stages
+    from classwatch.training.train import LiteTeacher, parse_stages
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--stages", type=parse_stages, default=parse_stages("24x1,48x2,160x2s,320x3s,512x2s"))
@@ -90,20 +88,17 @@ def main() -> None:
         twin.train_on_batch(x, yk)
 
     teacher = ExpressionNet(cfg).to(memory_format=torch.channels_last).eval()
-    interpreter = Interpreter(model_content=to_tflite(keras_twin(teacher, 1.0)), num_threads=a.threads)
+    litert_teacher = LiteTeacher(teacher, a.threads)  # what `train --teacher` runs
 
     def torch_teacher():
         with torch.no_grad():
             return torch.softmax(teacher(xt), dim=1).numpy()
 
-    def litert_teacher():
-        return tflite_predict(interpreter, x, a.batch)
-
     print(f"network {a.stages}: {count_macs(cfg) / 1e6:.1f} M multiply-adds per face; batch {a.batch}, {a.threads} threads")
     report("training step", alternate({"pytorch": torch_step, "keras": keras_step}, a.steps, a.rounds), "keras")
-    report("teacher forward", alternate({"pytorch eval": torch_teacher, "litert float32": litert_teacher}, a.steps, a.rounds),
+    report("teacher forward", alternate({"pytorch eval": torch_teacher, "litert float32": lambda: litert_teacher(x)}, a.steps, a.rounds),
            "pytorch eval")
-    diff = float(np.abs(torch_teacher() - litert_teacher()).max())
+    diff = float(np.abs(torch_teacher() - litert_teacher(x)).max())
     print(f"  largest teacher probability difference, litert vs pytorch: {diff:.1e}")
 
 

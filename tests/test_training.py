@@ -190,7 +190,7 @@ def test_a_teacher_runs_on_litert_with_the_pytorch_probabilities(tiny_run):
 
     x = np.random.default_rng(1).normal(size=(9, 48, 48, 1)).astype(np.float32)
     expected = softmax(predict_logits(load_run_model(tiny_run)[1], x))
-    np.testing.assert_allclose(LiteTeacher(tiny_run, threads=1)(x), expected, atol=1e-5)
+    np.testing.assert_allclose(LiteTeacher.from_run(tiny_run, threads=1)(x), expected, atol=1e-5)
 
 
 def test_a_run_stored_with_a_single_teacher_reads_as_a_one_member_ensemble():

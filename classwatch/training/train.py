@@ -178,18 +178,22 @@ def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
 
 
 class LiteTeacher:
-    """A finished run as a distillation teacher: its best weights converted to a float32 ``.tflite``
-    and run by LiteRT, 1.4x to 2.4x faster than the same network in PyTorch eval mode, with the
-    same probabilities (``benchmarks/train_step.py``). Every step runs every teacher, so this is
+    """A distillation teacher: a network converted to a float32 ``.tflite`` and run by LiteRT,
+    1.4x to 2.4x faster than the same network in PyTorch eval mode, with the same probabilities
+    (``benchmarks/train_step.py`` times this class). Every step runs every teacher, so this is
     most of what distillation adds to an epoch."""
 
-    def __init__(self, run: Path, threads: int) -> None:
+    def __init__(self, net, threads: int) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         from .export import keras_twin, to_tflite
 
-        self.interpreter = Interpreter(model_content=to_tflite(keras_twin(load_run_model(run)[1], 1.0)),
-                                       num_threads=threads)
+        self.interpreter = Interpreter(model_content=to_tflite(keras_twin(net, 1.0)), num_threads=threads)
+
+    @classmethod
+    def from_run(cls, run: Path, threads: int) -> LiteTeacher:
+        """A finished run's best weights as a teacher."""
+        return cls(load_run_model(run)[1], threads)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """(N, S, S, 1) model input -> (N, 7) probabilities."""
@@ -266,7 +270,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
         cfg = replace(load_run_config(out), data=cfg.data)
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit, cfg.dev_fraction)
     model, optimizer = _new_model(cfg)
-    teachers = [LiteTeacher(Path(run), torch.get_num_threads()) for run in cfg.teachers]
+    teachers = [LiteTeacher.from_run(Path(run), torch.get_num_threads()) for run in cfg.teachers]
 
     if resuming:
         state = RunState(**json.loads(state_path.read_text()))
