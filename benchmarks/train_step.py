@@ -88,7 +88,7 @@ def main() -> None:
         twin.train_on_batch(x, yk)
 
     teacher = ExpressionNet(cfg).to(memory_format=torch.channels_last).eval()
-    litert_teacher = LiteTeacher(teacher, a.threads)  # what `train --teacher` runs
+    litert_teacher = LiteTeacher.from_net(teacher, a.threads)  # what `train --teacher` runs
 
     def torch_teacher():
         with torch.no_grad():

@@ -5,6 +5,7 @@ PyTorch/TensorFlow tests skip when the optional ``train`` extra is not installed
 """
 
 import csv
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -200,6 +201,84 @@ def test_a_run_stored_with_a_single_teacher_reads_as_a_one_member_ensemble():
     assert TrainConfig.from_json({"data": "-", "teacher": None}).teachers == ()
 
 
+@pytest.fixture(scope="module")
+def tiny_exported(tiny_cfg, tiny_run, tmp_path_factory):
+    """tiny_run's network as a shipped model: float16 ``.tflite`` with a temperature, and its card."""
+    from classwatch.training.export import keras_twin, to_tflite
+    from classwatch.training.train import load_run_model
+
+    out = tmp_path_factory.mktemp("models")
+    blob = to_tflite(keras_twin(load_run_model(tiny_run)[1], 0.8), "float16")
+    (out / "tiny.tflite").write_bytes(blob)
+    crop = tiny_cfg.crop
+    card = {"name": "tiny", "version": "0.0.1", "file": "tiny.tflite", "sha256": hashlib.sha256(blob).hexdigest(),
+            "classes": list(EXPRESSIONS), "input": {"size": 48, "channels": 1, "mean": crop.mean, "std": crop.std},
+            "crop": {"margin": crop.margin, "shift_y": crop.shift_y}, "output": "probabilities", "temperature": 0.8}
+    (out / "tiny.json").write_text(json.dumps(card))
+    return out / "tiny.json"
+
+
+def _faces(n, seed):
+    return np.random.default_rng(seed).normal(size=(n, 48, 48, 1)).astype(np.float32)
+
+
+def test_an_exported_model_reads_back_as_the_network_it_computes(tiny_cfg, tiny_exported):
+    import torch
+
+    from classwatch.litert import load_interpreter
+    from classwatch.training.calibrate import softmax
+    from classwatch.training.export import tflite_predict
+    from classwatch.training.from_tflite import trainable_net
+    from classwatch.training.model import as_batch, predict_logits
+
+    faces = _faces(200, 1)
+    net = trainable_net(tiny_exported, faces, tiny_cfg.model)
+    assert net.cfg == tiny_cfg.model  # the stages were read from the op sequence
+    x = _faces(9, 2)
+    file_probs = tflite_predict(load_interpreter(tiny_exported.with_suffix(".tflite")), x)
+    np.testing.assert_allclose(softmax(predict_logits(net, x) / 0.8), file_probs, atol=1e-5)
+    # Batch norm in training mode, on the faces its statistics came from, computes the same:
+    # that is what lets training continue from the file.
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.train()
+    with torch.no_grad():
+        trained_mode = net(as_batch(faces)).numpy()
+    np.testing.assert_allclose(trained_mode, predict_logits(net.eval(), faces), atol=1e-3)
+
+
+def test_a_shipped_model_teaches_with_its_uncalibrated_probabilities(tiny_cfg, tiny_exported):
+    from classwatch.training.calibrate import softmax
+    from classwatch.training.from_tflite import trainable_net
+    from classwatch.training.model import predict_logits
+    from classwatch.training.train import LiteTeacher
+
+    teacher = LiteTeacher.load(str(tiny_exported), threads=1)
+    x = _faces(9, 3)
+    expected = softmax(predict_logits(trainable_net(tiny_exported, _faces(64, 4), tiny_cfg.model), x))  # temperature 1
+    np.testing.assert_allclose(teacher(x), expected, atol=1e-5)
+
+
+def test_a_run_can_start_from_an_exported_model(tiny_cfg, tiny_run, tiny_exported, tmp_path):
+    from classwatch.training.export import _lineage
+    from classwatch.training.train import load_run_config, main, train
+
+    out = tmp_path / "warm"
+    state = train(replace(tiny_cfg, epochs=1, init=str(tiny_exported), teachers=(str(tiny_exported),)), out)
+    stored = load_run_config(out)
+    assert state.epochs_done == 1 and stored.init == str(tiny_exported)
+    # The card of its export names the files by content, not by a path a later export reuses.
+    sha = json.loads(tiny_exported.read_text())["sha256"]
+    assert _lineage(stored).count(f"`tiny` 0.0.1 (`.tflite` sha256 `{sha}`)") == 2
+    assert "started from" in _lineage(stored) and _lineage(tiny_cfg) == ""
+    # A file that is not an exported ExpressionNet stops the command with one line, before any training.
+    with pytest.raises(SystemExit, match="cannot read exported model"):
+        main(["--data", str(DATA), "--out", str(tmp_path / "bad"), "--init", str(tiny_run / "config.json")])
+    with pytest.raises(ValueError, match="stages"):  # a run's shape must be the file's
+        train(replace(tiny_cfg, epochs=1, init=str(tiny_exported), model=replace(tiny_cfg.model, stages=((8, 1, False),))),
+              tmp_path / "mismatch")
+
+
 def test_evaluate_runs_and_their_ensemble(tiny_run, fer, capsys):
     from classwatch.training.evaluate import main
 
@@ -216,18 +295,32 @@ def test_evaluate_runs_and_their_ensemble(tiny_run, fer, capsys):
 
 
 def test_flip_evaluation_averages_the_mirror_image(tiny_run, fer, capsys):
-    from classwatch.training.evaluate import main, run_probs
-    from classwatch.training.train import load_run_model
+    from classwatch.metrics import flip_averaged
+    from classwatch.training.evaluate import load_member, main
 
-    _, net = load_run_model(tiny_run)
+    _, predict = load_member(tiny_run)
     x = np.random.default_rng(0).random((4, 48, 48, 1), dtype=np.float32)
     symmetric = (x + x[:, :, ::-1]) / 2
-    np.testing.assert_allclose(run_probs(net, symmetric, flip=True), run_probs(net, symmetric), atol=1e-6)
-    mirrored = (run_probs(net, x) + run_probs(net, x[:, :, ::-1])) / 2
-    np.testing.assert_allclose(run_probs(net, x, flip=True), mirrored, atol=1e-6)
+    np.testing.assert_allclose(flip_averaged(predict, symmetric), predict(symmetric), atol=1e-6)
     main(["--run", str(tiny_run), "--data", str(DATA), "--flip", "--threads", "1"])
     out = json.loads(capsys.readouterr().out)
     assert out["flip"] is True and all(0.0 <= v <= 1.0 for v in out["runs"][str(tiny_run)].values())
+
+
+def test_evaluate_scores_an_exported_model_beside_its_run(tiny_run, tiny_exported, tmp_path, capsys):
+    from classwatch.training.evaluate import main
+
+    main(["--run", str(tiny_run), "--run", str(tiny_exported), "--data", str(DATA), "--threads", "1"])
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    # The file holds the run's network in float16: the same answers, give or take a rounding tie.
+    for key, value in runs[str(tiny_run)].items():
+        assert runs[str(tiny_exported)][key] == pytest.approx(value, abs=0.01)
+    with pytest.raises(SystemExit, match="--data is needed"):
+        main(["--run", str(tiny_exported)])
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(SystemExit, match="invalid model card"):
+        main(["--run", str(broken), "--data", str(DATA)])
 
 
 def test_refuses_to_overwrite_a_run(tiny_cfg, tiny_run):

@@ -216,8 +216,23 @@ def _table(report: EvalReport) -> str:
     )
 
 
+def _lineage(cfg) -> str:
+    """The exported models a run started from (``--init``) or distilled from, named by content:
+    ``models/expression_interim.json`` is another file once this export replaces it."""
+    uses = ([("started from", cfg.init)] if cfg.init else []) + [
+        ("distilled from", t) for t in cfg.teachers if t.endswith(".json")]
+    if not uses:
+        return ""
+    lines = []
+    for role, path in uses:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        lines.append(f"- {role} `{raw['name']}` {raw['version']} (`.tflite` sha256 `{raw['sha256']}`)")
+    return "Exported models the run used:\n\n" + "\n".join(lines) + "\n"
+
+
 def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str, precision: str = "auto") -> dict:
     cfg, net = load_run_model(run)
+    lineage = _lineage(cfg)  # before this export overwrites a card the run used
     state = RunState(**json.loads((run / "state.json").read_text()))
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit)
     x_val = to_model_input(data.val.pixels, cfg.crop)
@@ -265,6 +280,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
         else "Release candidate.",
         train_commands=commands,
         export_command=command,
+        lineage=lineage,
         run=run.name,
         epochs_done=state.epochs_done,
         epochs=cfg.epochs,

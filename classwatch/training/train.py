@@ -36,6 +36,8 @@ from .model import ModelConfig
 LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 KEEP_CHECKPOINTS = 2
 BEST_WEIGHTS = "best.pt"  # the best epoch's model state_dict
+#: Clean training faces that restore batch-norm statistics for ``--init`` (from_tflite).
+INIT_FACES = 4096
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class TrainConfig:
     # flip test-time augmentation makes a teacher right more often, for one more
     # forward pass per teacher (``evaluate --flip`` measures what it buys).
     teacher_flip: bool = False
+    # Start from an exported model's weights (its card, ``models/NAME.json``) instead of
+    # random ones: a warm restart. Run directories do not outlive the machine they trained
+    # on; shipped models do. The learning-rate schedule starts afresh (warm-up, then cosine).
+    init: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -147,13 +153,21 @@ def learning_rate(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
     return cfg.lr * (0.99 * cosine + 0.01)
 
 
-def _new_model(cfg: TrainConfig):
+def _new_model(cfg: TrainConfig, init_faces: np.ndarray | None = None):
+    """A network and its optimizer; with ``cfg.init`` and ``init_faces`` (model input) the
+    network starts from that exported model, otherwise from random weights."""
     import torch
 
     from .model import ExpressionNet
 
     torch.manual_seed(cfg.seed)
-    model = ExpressionNet(cfg.model).to(memory_format=torch.channels_last)
+    if cfg.init and init_faces is not None:
+        from .from_tflite import trainable_net
+
+        model = trainable_net(Path(cfg.init), init_faces, cfg.model).train()
+    else:
+        model = ExpressionNet(cfg.model)
+    model = model.to(memory_format=torch.channels_last)
     # eps 1e-7 (Keras' default, as in the first runs); decay applies to every parameter.
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, eps=1e-7)
     return model, optimizer
@@ -178,28 +192,55 @@ def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:
 
 
 class LiteTeacher:
-    """A distillation teacher: a network converted to a float32 ``.tflite`` and run by LiteRT,
+    """A distillation teacher: a network as a ``.tflite`` run by LiteRT,
     1.4x to 2.4x faster than the same network in PyTorch eval mode, with the same probabilities
     (``benchmarks/train_step.py`` times this class). Every step runs every teacher, so this is
     most of what distillation adds to an epoch."""
 
-    def __init__(self, net, threads: int) -> None:
+    def __init__(self, interpreter, temperature: float = 1.0) -> None:
+        self.interpreter = interpreter
+        self.temperature = temperature
+
+    @classmethod
+    def from_net(cls, net, threads: int) -> LiteTeacher:
+        """A PyTorch network, converted to float32."""
         from ai_edge_litert.interpreter import Interpreter
 
         from .export import keras_twin, to_tflite
 
-        self.interpreter = Interpreter(model_content=to_tflite(keras_twin(net, 1.0)), num_threads=threads)
+        return cls(Interpreter(model_content=to_tflite(keras_twin(net, 1.0)), num_threads=threads))
 
     @classmethod
     def from_run(cls, run: Path, threads: int) -> LiteTeacher:
-        """A finished run's best weights as a teacher."""
-        return cls(load_run_model(run)[1], threads)
+        """A finished run's best weights."""
+        return cls.from_net(load_run_model(run)[1], threads)
+
+    @classmethod
+    def from_model(cls, card: Path, threads: int) -> LiteTeacher:
+        """An exported model (``NAME.json`` beside its ``.tflite``), which outlives its run."""
+        from ai_edge_litert.interpreter import Interpreter
+
+        from .from_tflite import exported_model
+
+        tflite, temperature = exported_model(card)
+        return cls(Interpreter(model_path=str(tflite), num_threads=threads), temperature)
+
+    @classmethod
+    def load(cls, teacher: str, threads: int) -> LiteTeacher:
+        """``teacher`` is a model card (``.json``) or a run directory."""
+        path = Path(teacher)
+        return cls.from_model(path, threads) if path.suffix == ".json" else cls.from_run(path, threads)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """(N, S, S, 1) model input -> (N, 7) probabilities."""
+        """(N, S, S, 1) model input -> (N, 7) probabilities, uncalibrated like a run's own teachers."""
         from .export import tflite_predict
 
-        return tflite_predict(self.interpreter, x, len(x))
+        p = tflite_predict(self.interpreter, x, len(x))
+        if self.temperature == 1.0:
+            return p
+        # An exported file outputs softmax(z / T); its T-th power renormalised is softmax(z).
+        p = p.astype(np.float64) ** self.temperature
+        return (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def teacher_probs(teachers, x: np.ndarray, flip: bool = False) -> np.ndarray:
@@ -269,8 +310,10 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, max_epochs_now: int
     if resuming:  # the stored config wins, except where the data file lives now
         cfg = replace(load_run_config(out), data=cfg.data)
     data = load_fer(Path(cfg.data), cfg.ferplus_weight, cfg.limit, cfg.dev_fraction)
-    model, optimizer = _new_model(cfg)
-    teachers = [LiteTeacher.from_run(Path(run), torch.get_num_threads()) for run in cfg.teachers]
+    # A resumed run's weights come from its checkpoint, so --init is read only at the start.
+    init_faces = None if resuming or not cfg.init else to_model_input(data.train.pixels[:INIT_FACES], cfg.crop)
+    model, optimizer = _new_model(cfg, init_faces)
+    teachers = [LiteTeacher.load(t, torch.get_num_threads()) for t in cfg.teachers]
 
     if resuming:
         state = RunState(**json.loads(state_path.read_text()))
@@ -344,6 +387,16 @@ def parse_stages(text: str) -> tuple[tuple[int, int, bool], ...]:
     return tuple(stages)
 
 
+def _check_exported(card: Path) -> ModelConfig:
+    """The network shape of an exported model, or a one-line exit if it cannot be read as one."""
+    from .from_tflite import exported_model, read_exported
+
+    try:
+        return read_exported(*exported_model(card)).config
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(f"cannot read exported model {card}: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="fer2013_trainval.npz")
@@ -355,11 +408,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--class-weight-power", type=float, default=TrainConfig.class_weight_power)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--teacher", type=Path, action="append", default=[],
-                   help="a finished run to distil from (its best weights); repeat for an ensemble")
+                   help="a finished run (its best weights) or an exported model's card (models/NAME.json) to distil "
+                        "from; repeat for an ensemble")
     p.add_argument("--distill-weight", type=float, default=TrainConfig.distill_weight,
                    help="share of the teachers' mean probabilities in the target")
     p.add_argument("--teacher-flip", action="store_true",
                    help="each teacher also reads the mirrored face; its two readings are averaged")
+    p.add_argument("--init", type=Path, default=None,
+                   help="start from this exported model's weights (models/NAME.json) instead of random ones")
     p.add_argument("--limit", type=int, default=None, help="first N rows of each split (tiny test runs)")
     p.add_argument("--dev-fraction", type=float, default=0.0,
                    help="validate on this stratified share of Training, held out (design experiments), not PublicTest")
@@ -370,13 +426,16 @@ def main(argv: list[str] | None = None) -> None:
                    help="network stages as CHANNELSxCONVS[s],... ('s': separable), default 24x1,48x2,160x2s,320x3s,512x2s")
     a = p.parse_args(argv)
     check_data_file(a.data)
+    cards = [t for t in a.teacher if t.suffix == ".json"] + ([a.init] if a.init else [])
+    shapes = {card: _check_exported(card) for card in cards}  # bad files fail now, not hours in
+    stages = a.stages or (shapes[a.init].stages if a.init else None)
     set_threads(a.threads)
     cfg = TrainConfig(
         data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, ferplus_weight=a.ferplus_weight,
         class_weight_power=a.class_weight_power, seed=a.seed, limit=a.limit, dev_fraction=a.dev_fraction,
         teachers=tuple(str(t.resolve()) for t in a.teacher), distill_weight=a.distill_weight,
-        teacher_flip=a.teacher_flip,
-        model=ModelConfig(stages=a.stages) if a.stages else ModelConfig(),
+        teacher_flip=a.teacher_flip, init=str(a.init.resolve()) if a.init else None,
+        model=ModelConfig(stages=stages) if stages else ModelConfig(),
     )
     a.out.mkdir(parents=True, exist_ok=True)
     with (a.out / "commands.txt").open("a") as f:  # provenance for the model card
