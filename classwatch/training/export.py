@@ -227,7 +227,7 @@ def _lineage(cfg) -> str:
     for role, path in uses:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         lines.append(f"- {role} `{raw['name']}` {raw['version']} (`.tflite` sha256 `{raw['sha256']}`)")
-    return "Exported models the run used:\n\n" + "\n".join(lines) + "\n"
+    return "Exported models the run used:\n\n" + "\n".join(lines)
 
 
 def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str, precision: str = "auto") -> dict:
