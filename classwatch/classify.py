@@ -33,6 +33,8 @@ class ModelCard:
     model_file: Path
     interim: bool
     crop: CropSpec
+    #: The calibrated softmax temperature folded into the file (training reads it back).
+    temperature: float = 1.0
 
     @classmethod
     def load(cls, card_path: Path) -> "ModelCard":
@@ -56,6 +58,7 @@ class ModelCard:
                 model_file=card_path.parent / raw["file"],
                 interim=bool(raw.get("interim", False)),
                 crop=spec,
+                temperature=float(raw.get("temperature", 1.0)),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"invalid model card {card_path}: {exc}") from None

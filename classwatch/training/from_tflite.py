@@ -24,12 +24,12 @@ widened exactly), which the tests check.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..classify import ModelCard
 from .model import BN_EPS, ConvBlock, ExpressionNet, ModelConfig, as_batch
 
 #: Below this standard deviation a channel is treated as dead and not rescaled.
@@ -51,12 +51,6 @@ class ExportedNet:
     convs: tuple[FoldedConv, ...]
     logits_weight: np.ndarray  # (7, C), raw logits (temperature undone)
     logits_bias: np.ndarray  # (7,)
-
-
-def exported_model(card: Path) -> tuple[Path, float]:
-    """(the ``.tflite`` file, its calibrated temperature) of a model card ``NAME.json``."""
-    raw = json.loads(Path(card).read_text(encoding="utf-8"))
-    return Path(card).parent / raw["file"], float(raw.get("temperature", 1.0))
 
 
 def read_exported(tflite: Path, temperature: float) -> ExportedNet:
@@ -109,7 +103,8 @@ def trainable_net(card: Path, faces: np.ndarray, config: ModelConfig | None = No
     sets what the file does not store, such as dropout, and must match its shape."""
     import torch
 
-    exported = read_exported(*exported_model(card))
+    model_card = ModelCard.load(card)
+    exported = read_exported(model_card.model_file, model_card.temperature)
     shape = exported.config
     if config is not None and (config.size, config.stages) != (shape.size, shape.stages):
         raise ValueError(f"{card} holds a {shape.size}px network with stages {shape.stages}, "

@@ -218,12 +218,11 @@ class LiteTeacher:
     @classmethod
     def from_model(cls, card: Path, threads: int) -> LiteTeacher:
         """An exported model (``NAME.json`` beside its ``.tflite``), which outlives its run."""
-        from ai_edge_litert.interpreter import Interpreter
+        from ..classify import ModelCard
+        from ..litert import load_interpreter
 
-        from .from_tflite import exported_model
-
-        tflite, temperature = exported_model(card)
-        return cls(Interpreter(model_path=str(tflite), num_threads=threads), temperature)
+        model_card = ModelCard.load(card)
+        return cls(load_interpreter(model_card.model_file, threads), model_card.temperature)
 
     @classmethod
     def load(cls, teacher: str, threads: int) -> LiteTeacher:
@@ -389,11 +388,14 @@ def parse_stages(text: str) -> tuple[tuple[int, int, bool], ...]:
 
 def _check_exported(card: Path) -> ModelConfig:
     """The network shape of an exported model, or a one-line exit if it cannot be read as one."""
-    from .from_tflite import exported_model, read_exported
+    from ..classify import ModelCard
+    from ..errors import ModelError
+    from .from_tflite import read_exported
 
     try:
-        return read_exported(*exported_model(card)).config
-    except (OSError, ValueError, KeyError) as exc:
+        model_card = ModelCard.load(card)
+        return read_exported(model_card.model_file, model_card.temperature).config
+    except (ModelError, ValueError) as exc:  # ValueError: a model that is not an ExpressionNet
         raise SystemExit(f"cannot read exported model {card}: {exc}") from None
 
 
