@@ -271,6 +271,11 @@ def test_a_run_can_start_from_an_exported_model(tiny_cfg, tiny_run, tiny_exporte
     sha = json.loads(tiny_exported.read_text())["sha256"]
     assert _lineage(stored).count(f"`tiny` 0.0.1 (`.tflite` sha256 `{sha}`)") == 2
     assert "started from" in _lineage(stored) and _lineage(tiny_cfg) == ""
+    # A teacher run's folder stays behind, so the card carries its commands and what it used in turn.
+    (out / "commands.txt").write_text("python -m classwatch.training.train --out warm\n")
+    nested = _lineage(replace(tiny_cfg, teachers=(str(out),)))
+    assert "- distilled from run `warm`, made by `python -m classwatch.training.train --out warm`" in nested
+    assert f"\n  - started from `tiny` 0.0.1 (`.tflite` sha256 `{sha}`)" in nested
     # A file that is not an exported ExpressionNet stops the command with one line, before any training.
     with pytest.raises(SystemExit, match="cannot read exported model"):
         main(["--data", str(DATA), "--out", str(tmp_path / "bad"), "--init", str(tiny_run / "config.json")])

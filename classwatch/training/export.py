@@ -216,18 +216,28 @@ def _table(report: EvalReport) -> str:
     )
 
 
-def _lineage(cfg) -> str:
-    """The exported models a run started from (``--init``) or distilled from, named by content:
-    ``models/expression_interim.json`` is another file once this export replaces it."""
-    uses = ([("started from", cfg.init)] if cfg.init else []) + [
-        ("distilled from", t) for t in cfg.teachers if t.endswith(".json")]
-    if not uses:
-        return ""
+def _recorded_commands(run: Path) -> str:
+    path = run / "commands.txt"
+    return path.read_text().strip() if path.exists() else "(not recorded)"
+
+
+def _lineage(cfg, indent: str = "") -> str:
+    """The exported models and runs a run started from (``--init``) or distilled from. Files are
+    named by content: ``models/expression_interim.json`` is another file once this export replaces
+    it. A teacher run's folder does not travel with the card, so its commands and its own lineage
+    follow it, indented."""
+    uses = ([("started from", cfg.init)] if cfg.init else []) + [("distilled from", t) for t in cfg.teachers]
     lines = []
     for role, path in uses:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        lines.append(f"- {role} `{raw['name']}` {raw['version']} (`.tflite` sha256 `{raw['sha256']}`)")
-    return "Exported models the run used:\n\n" + "\n".join(lines)
+        if path.endswith(".json"):
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+            lines.append(f"{indent}- {role} `{raw['name']}` {raw['version']} (`.tflite` sha256 `{raw['sha256']}`)")
+        else:
+            command = _recorded_commands(Path(path)).replace("\n", "`; `")
+            lines.append(f"{indent}- {role} run `{Path(path).name}`, made by `{command}`")
+            lines.append(_lineage(load_run_config(Path(path)), indent + "  "))
+    body = "\n".join(line for line in lines if line)
+    return body if indent or not body else "Exported models and runs the run used:\n\n" + body
 
 
 def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str, precision: str = "auto") -> dict:
@@ -270,7 +280,7 @@ def export(run: Path, out: Path, name: str, version: str, interim: bool, command
         "precision": shipped.precision,
     }
     out.with_name(name + ".json").write_text(json.dumps(card, indent=2) + "\n")
-    commands = (run / "commands.txt").read_text().strip() if (run / "commands.txt").exists() else "(not recorded)"
+    commands = _recorded_commands(run)
     md = string.Template(CARD_TEMPLATE.read_text()).substitute(
         name=name,
         version=version,
