@@ -21,7 +21,7 @@ from .resources import model_path
 from .types import EXPRESSIONS, ExpressionScores, FaceDetections
 
 #: The expression model the pipeline loads unless told otherwise.
-DEFAULT_MODEL = "expression_interim"
+DEFAULT_MODEL = "expression"
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ class FlakyPipelineFactory:
     def __call__(self) -> FakePipeline:
         self.calls += 1
         if self.calls <= self.failures:
-            raise ModelError("model card not found: models/expression_interim.json")
+            raise ModelError("model card not found: models/expression.json")
         return FakePipeline(**self.kwargs)
 
 

@@ -223,8 +223,7 @@ def _recorded_commands(run: Path) -> str:
 
 def _lineage(cfg, indent: str = "") -> str:
     """The exported models and runs a run started from (``--init``) or distilled from. Files are
-    named by content: ``models/expression_interim.json`` is another file once this export replaces
-    it. A teacher run's folder does not travel with the card, so its commands and its own lineage
+    named by content: ``models/NAME.json`` is another file once a later export replaces it. A teacher run's folder does not travel with the card, so its commands and its own lineage
     follow it, indented."""
     uses = ([("started from", cfg.init)] if cfg.init else []) + [("distilled from", t) for t in cfg.teachers]
     lines = []
