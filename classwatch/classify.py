@@ -31,7 +31,6 @@ class ModelCard:
     name: str
     version: str
     model_file: Path
-    interim: bool
     crop: CropSpec
     #: The calibrated softmax temperature folded into the file (training reads it back).
     temperature: float = 1.0
@@ -56,7 +55,6 @@ class ModelCard:
                 name=str(raw["name"]),
                 version=str(raw["version"]),
                 model_file=card_path.parent / raw["file"],
-                interim=bool(raw.get("interim", False)),
                 crop=spec,
                 temperature=float(raw.get("temperature", 1.0)),
             )

@@ -276,6 +276,8 @@ def test_a_run_can_start_from_an_exported_model(tiny_cfg, tiny_run, tiny_exporte
     nested = _lineage(replace(tiny_cfg, teachers=(str(out),)))
     assert "- distilled from run `warm`, made by `python -m classwatch.training.train --out warm`" in nested
     assert f"\n  - started from `tiny` 0.0.1 (`.tflite` sha256 `{sha}`)" in nested
+    gone = _lineage(replace(tiny_cfg, init=str(tmp_path / "replaced.json")))
+    assert f"- started from `{tmp_path / 'replaced.json'}`, no longer there" in gone
     # A file that is not an exported ExpressionNet stops the command with one line, before any training.
     with pytest.raises(SystemExit, match="cannot read exported model"):
         main(["--data", str(DATA), "--out", str(tmp_path / "bad"), "--init", str(tiny_run / "config.json")])

@@ -221,22 +221,29 @@ def _recorded_commands(run: Path) -> str:
     return path.read_text().strip() if path.exists() else "(not recorded)"
 
 
-def _lineage(cfg, indent: str = "") -> str:
-    """The exported models and runs a run started from (``--init``) or distilled from. Files are
-    named by content: ``models/NAME.json`` is another file once a later export replaces it. A teacher run's folder does not travel with the card, so its commands and its own lineage
-    follow it, indented."""
+def _lineage(cfg) -> str:
+    """The exported models and runs a run started from (``--init``) or distilled from, for its card."""
+    lines = _uses(cfg, indent="")
+    return "Exported models and runs the run used:\n\n" + "\n".join(lines) if lines else ""
+
+
+def _uses(cfg, indent: str) -> list[str]:
+    """Files are named by content: ``models/NAME.json`` is another file once a later export
+    replaces it. A teacher run's folder does not travel with the card, so its commands and, indented,
+    what it used in turn follow it."""
     uses = ([("started from", cfg.init)] if cfg.init else []) + [("distilled from", t) for t in cfg.teachers]
     lines = []
     for role, path in uses:
-        if path.endswith(".json"):
+        if not Path(path).exists():  # e.g. a shipped file a later release replaced: say so, do not fail the export
+            lines.append(f"{indent}- {role} `{path}`, no longer there when this card was written")
+        elif path.endswith(".json"):
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
             lines.append(f"{indent}- {role} `{raw['name']}` {raw['version']} (`.tflite` sha256 `{raw['sha256']}`)")
         else:
             command = _recorded_commands(Path(path)).replace("\n", "`; `")
             lines.append(f"{indent}- {role} run `{Path(path).name}`, made by `{command}`")
-            lines.append(_lineage(load_run_config(Path(path)), indent + "  "))
-    body = "\n".join(line for line in lines if line)
-    return body if indent or not body else "Exported models and runs the run used:\n\n" + body
+            lines += _uses(load_run_config(Path(path)), indent + "  ")
+    return lines
 
 
 def export(run: Path, out: Path, name: str, version: str, interim: bool, command: str, precision: str = "auto") -> dict:
