@@ -233,16 +233,17 @@ def _uses(cfg, indent: str) -> list[str]:
     what it used in turn follow it."""
     uses = ([("started from", cfg.init)] if cfg.init else []) + [("distilled from", t) for t in cfg.teachers]
     lines = []
-    for role, path in uses:
-        if not Path(path).exists():  # e.g. a shipped file a later release replaced: say so, do not fail the export
-            lines.append(f"{indent}- {role} `{path}`, no longer there when this card was written")
-        elif path.endswith(".json"):
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    for role, used in uses:
+        path = Path(used)
+        if not path.exists():  # e.g. a shipped file a later release replaced: say so, do not fail the export
+            lines.append(f"{indent}- {role} `{used}`, no longer there when this card was written")
+        elif path.suffix == ".json":
+            raw = json.loads(path.read_text(encoding="utf-8"))
             lines.append(f"{indent}- {role} `{raw['name']}` {raw['version']} (`.tflite` sha256 `{raw['sha256']}`)")
         else:
-            command = _recorded_commands(Path(path)).replace("\n", "`; `")
-            lines.append(f"{indent}- {role} run `{Path(path).name}`, made by `{command}`")
-            lines += _uses(load_run_config(Path(path)), indent + "  ")
+            command = _recorded_commands(path).replace("\n", "`; `")
+            lines.append(f"{indent}- {role} run `{path.name}`, made by `{command}`")
+            lines += _uses(load_run_config(path), indent + "  ")
     return lines
 
 

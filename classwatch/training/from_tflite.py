@@ -53,10 +53,12 @@ class ExportedNet:
     logits_bias: np.ndarray  # (7,)
 
 
-def read_exported(tflite: Path, temperature: float) -> ExportedNet:
-    """Walk the file's ops and collect the folded layers of an ExpressionNet export."""
+def read_exported(card: Path) -> ExportedNet:
+    """Walk the ops of a model card's file and collect the folded layers of an ExpressionNet export."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
+    model_card = ModelCard.load(card)
+    tflite, temperature = model_card.model_file, model_card.temperature
     interpreter = Interpreter(model_path=str(tflite),
                               experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     ops = interpreter._get_ops_details()  # the public API lists tensors, not how ops connect them
@@ -103,8 +105,7 @@ def trainable_net(card: Path, faces: np.ndarray, config: ModelConfig | None = No
     sets what the file does not store, such as dropout, and must match its shape."""
     import torch
 
-    model_card = ModelCard.load(card)
-    exported = read_exported(model_card.model_file, model_card.temperature)
+    exported = read_exported(card)
     shape = exported.config
     if config is not None and (config.size, config.stages) != (shape.size, shape.stages):
         raise ValueError(f"{card} holds a {shape.size}px network with stages {shape.stages}, "

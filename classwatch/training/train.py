@@ -388,13 +388,11 @@ def parse_stages(text: str) -> tuple[tuple[int, int, bool], ...]:
 
 def _check_exported(card: Path) -> ModelConfig:
     """The network shape of an exported model, or a one-line exit if it cannot be read as one."""
-    from ..classify import ModelCard
     from ..errors import ModelError
     from .from_tflite import read_exported
 
     try:
-        model_card = ModelCard.load(card)
-        return read_exported(model_card.model_file, model_card.temperature).config
+        return read_exported(card).config
     except (ModelError, ValueError) as exc:  # ValueError: a model that is not an ExpressionNet
         raise SystemExit(f"cannot read exported model {card}: {exc}") from None
 
