@@ -46,7 +46,7 @@ from classwatch.types import Frame  # noqa: E402
 
 def run(frames: int, seed: int, redetect_s: float = REDETECT_S) -> dict:
     cv2.setNumThreads(1)
-    detector = make_detector("dnn", num_threads=1)
+    detector = make_detector("yunet")
     classifier = ExpressionClassifier(num_threads=1)
     movie = animate_gallery(render_gallery(7, 7, seed=77), frames, seed=seed)
     modes = {"every frame": 0.0, "following": redetect_s}

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
+from .detect import ALIASES, DETECTORS
 from .errors import ClasswatchError, InputError, NoFacesError, PolicyError
 from .policy_commands import register as register_policy_commands
 from .session.commands import register as register_session_commands
@@ -30,6 +31,17 @@ def _positive(value: str) -> float:
     return number
 
 
+def _count(value: str) -> int:
+    """A whole number of at least 1 (argparse shows the message as a one-line usage error)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="classwatch", description="Anonymous class-mood readings from a video-call gallery.")
     parser.add_argument("--version", action="version", version=f"classwatch {__version__}")
@@ -38,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse images, videos or folders of gallery screenshots")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="image, video or folder (default: the bundled demo video)")
     # No defaults here: an absent flag takes the value in force (settings, admin policy).
-    p.add_argument("--detector", choices=("dnn", "haar"), help="face detector (default: from the settings, dnn)")
+    p.add_argument("--detector", choices=(*DETECTORS, *ALIASES), help="face detector (default: from the settings, yunet)")
     p.add_argument("--every", type=_positive, metavar="SECONDS", help="sample a video every N seconds (default: from the settings, 1)")
     p.add_argument("--model", help="expression model name or .json/.tflite path")
     p.add_argument("--min-faces", type=int, help="minimum group size for a class reading, at least 3 (default: from the settings, 3)")
@@ -54,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_model)
 
-    p = sub.add_parser("bench", help="pipeline throughput on synthetic 1080p galleries")
-    p.add_argument("--repeats", type=int, default=15, help="timed runs per configuration (default: 15)")
+    p = sub.add_parser("bench", help="end-to-end speed on real screenshots and synthetic galleries")
+    p.add_argument("--repeats", type=_count, default=9, help="timed runs per configuration (default: 9)")
+    p.add_argument("--galleries", type=Path, metavar="DIR",
+                   help="labelled real screenshots (a folder with labels.json; default: the development set beside a checkout)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
 
@@ -220,7 +234,10 @@ def cmd_eval_model(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import format_report, run_bench
 
-    report = run_bench(repeats=args.repeats)
+    galleries = args.galleries
+    if galleries is not None and not (galleries / "labels.json").is_file():
+        raise InputError(f"no labels.json in {galleries}")
+    report = run_bench(repeats=args.repeats, **({"galleries": galleries} if galleries is not None else {}))
     print(json.dumps(report) if args.json else format_report(report))
     return 0
 

@@ -16,7 +16,7 @@ from .aggregate import MIN_FACES, aggregate
 from .classify import ExpressionClassifier
 from .detect import FaceDetector, make_detector
 from .detect.follow import REDETECT_S, FaceFollower
-from .tiles import find_tiles
+from .layout.tracker import LayoutTracker
 from .track import Tracker
 from .types import ExpressionScores, FaceDetections, Frame, MoodSample, TileLayout, Tracks
 
@@ -25,7 +25,7 @@ from .types import ExpressionScores, FaceDetections, Frame, MoodSample, TileLayo
 class PipelineConfig:
     """Everything that changes what the pipeline computes (recorded with each session)."""
 
-    detector: str = "dnn"
+    detector: str = "yunet"
     model: str | Path | None = None  # expression model name or path; None = the default model
     emotions: bool = True  # False = presence-only: the expression model is never loaded
     min_faces: int = MIN_FACES
@@ -65,11 +65,12 @@ class Pipeline:
         classifier: ExpressionClassifier | None = None,
     ) -> None:
         self.config = config or PipelineConfig()
-        self.detector = detector or make_detector(self.config.detector, num_threads=self.config.num_threads)
+        self.detector = detector or make_detector(self.config.detector)
         if self.config.emotions:
             self.classifier = classifier or ExpressionClassifier(self.config.model, num_threads=self.config.num_threads)
         else:
             self.classifier = None
+        self.layouts = LayoutTracker(self.detector)
         self.follower = FaceFollower(self.detector, self.config.redetect_s)
         self.tracker = Tracker(smoothing_s=self.config.smoothing_s)
         self._last_t: float | None = None
@@ -79,6 +80,7 @@ class Pipeline:
         return self.classifier.name if self.classifier else None
 
     def reset(self) -> None:
+        self.layouts.reset()
         self.follower.reset()
         self.tracker.reset()
         self._last_t = None
@@ -88,7 +90,7 @@ class Pipeline:
             self.reset()
         self._last_t = frame.t
         h, w = frame.image.shape[:2]
-        layout = find_tiles(frame.image) if self.config.find_grid else TileLayout.whole_frame(w, h)
+        layout = self.layouts.update(frame.image, frame.t) if self.config.find_grid else TileLayout.whole_frame(w, h)
         faces = self.follower.detect(frame.image, layout, frame.t)
         scores = self.classifier.classify(frame.image, faces) if self.classifier else None
         tracks = self.tracker.update(faces, scores, frame.t)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .aggregate import MIN_FACES
-from .detect import DETECTORS
+from .detect import ALIASES, DETECTORS
 from .errors import SettingsError
 from .paths import config_dir
 from .session.exporting import EXPORT_FORMATS
@@ -81,9 +81,10 @@ def _flag(value: object) -> bool:
 
 
 def _detector(value: object) -> str:
-    if value not in DETECTORS:
+    # Old names (a settings file or policy from an earlier version) mean today's detector.
+    if not isinstance(value, str) or ALIASES.get(value, value) not in DETECTORS:
         raise ValueError(f"must be one of {', '.join(DETECTORS)}, got {value!r}")
-    return value
+    return ALIASES.get(value, value)
 
 
 def _formats(value: object) -> tuple[str, ...]:
@@ -160,7 +161,7 @@ class Settings:
 
     version: int = SETTINGS_VERSION
     sample_every_s: float = 1.0  # seconds between samples
-    detector: str = "dnn"
+    detector: str = "yunet"
     emotions: bool = True  # False = presence-only: no expression model is loaded
     min_faces: int = MIN_FACES  # below this many faces no class reading is shown
     smoothing_s: float = 3.0

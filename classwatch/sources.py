@@ -20,7 +20,8 @@ from .errors import CaptureError, InputError
 from .types import Frame
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".wmv"}
+# An animated GIF is a screen recording too (OpenCV reads its frames like a video's).
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".wmv", ".gif"}
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -63,7 +64,7 @@ class FolderSource:
 
 
 class VideoSource:
-    """Frames of a video file, one every ``every`` seconds of video time (the first frame included)."""
+    """Frames of a video file, one every ``every`` seconds of video time (the first frame included; 0: every frame)."""
 
     def __init__(self, path: Path, every: float = 1.0) -> None:
         self.path = Path(path)

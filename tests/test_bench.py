@@ -1,14 +1,39 @@
+from conftest import SHARED_DATA
+
 from classwatch.bench import format_report, run_bench
+from classwatch.cli import main
 
 
-def test_bench_report_structure():
-    report = run_bench(repeats=1, grids=((2, 2),))
-    (row,) = report["results"]
-    assert row["gallery"] == "2x2" and row["tiles"] == 4 and row["true_faces"] == 4
-    for name in ("dnn", "haar", "classic"):
+def test_bench_report_structure(tmp_path):
+    report = run_bench(repeats=1, grids=((2, 2),), galleries=None)
+    assert report["real"] == []
+    (row,) = report["synthetic"]
+    assert row["image"] == "synthetic 2x2" and row["faces"] == 4 and row["recall"] == 1.0
+    for name in ("cold", "warm", "classic"):
         assert row[name]["median_ms"] > 0 and row[name]["cpu_ms"] >= 0
-        assert 0 <= row[name]["recall"] <= 1
-    assert row["dnn"]["recall"] == 1.0
-    assert row["dnn"]["speedup_vs_classic"] > 0
+    assert row["cold"]["speedup_vs_classic"] > 0 and row["warm"]["speedup_vs_classic"] > 0
     text = format_report(report)
-    assert "2x2" in text and "classic" in text
+    assert "synthetic 2x2" in text and "no real screenshots" in text
+
+
+def test_bench_scores_real_screenshots_when_present():
+    galleries = SHARED_DATA / "galleries"
+    if not (galleries / "labels.json").is_file():
+        import pytest
+
+        pytest.skip("shared gallery screenshots not present")
+    report = run_bench(repeats=1, grids=(), galleries=galleries)
+    assert len(report["real"]) == 21
+    assert all(0 <= r["recall"] <= 1 for r in report["real"])
+    assert "real screenshots: median" in format_report(report)
+
+
+def test_bench_rejects_bad_arguments(capsys, tmp_path):
+    for argv in (["bench", "--repeats", "0"], ["bench", "--repeats", "-2"], ["bench", "--repeats", "abc"]):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 2
+        assert "must be" in capsys.readouterr().err
+    assert main(["bench", "--galleries", str(tmp_path)]) == 2
+    assert "no labels.json" in capsys.readouterr().err

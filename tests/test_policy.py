@@ -163,7 +163,7 @@ def test_the_system_policy_wins_over_the_environment_variable(machine, tmp_path)
     ({"sample_every_s": 0.1}, "sample_every_s: must be a number from 0.2 to 60"),
     ({"retention_days": 4000}, "retention_days: must be a whole number from 0 to 3650"),
     ({"export_formats": ["csv", "docx"]}, "export_formats: must be a list of formats"),
-    ({"detector": "yolo"}, "detector: must be one of dnn, haar"),
+    ({"detector": "yolo"}, "detector: must be one of yunet, haar"),
     ({"data_dir": "data"}, "data_dir: must be an absolute folder path"),
     ({"emotion": False}, "emotion: unknown setting (did you mean 'emotions'?)"),
     ({"smoothing_s": 5}, "smoothing_s: is the teacher's own setting"),
@@ -351,7 +351,7 @@ def test_load_effective_with_a_corrupt_settings_file_and_a_broken_policy(machine
 def test_presence_only_loads_no_expression_model(monkeypatch):
     eff = effective_settings(None, Policy({"emotions": False}, frozenset({"emotions"})))
     config = eff.pipeline_config()
-    assert (config.emotions, config.detector, config.min_faces, config.smoothing_s) == (False, "dnn", 3, 3.0)
+    assert (config.emotions, config.detector, config.min_faces, config.smoothing_s) == (False, "yunet", 3, 3.0)
 
     def forbidden(*args, **kwargs):
         raise AssertionError("the expression model was loaded in presence-only mode")
@@ -368,7 +368,7 @@ def test_presence_only_loads_no_expression_model(monkeypatch):
     monkeypatch.setattr(classwatch.litert, "Interpreter", recording_interpreter)
     pipeline = Pipeline(config)
     assert pipeline.classifier is None and pipeline.model_name is None
-    assert opened and all(name.startswith("face_detection") for name in opened)  # the detector only
+    assert opened == []  # no LiteRT model at all: the face detector runs inside OpenCV
 
 
 def test_cli_values_obey_locked_settings():

@@ -67,75 +67,32 @@ def grab_monitor(number: int) -> np.ndarray | None:
 
 
 def detect_gallery(image: np.ndarray, monitor: int, exclude: list[tuple[int, int, int, int]] = ()) -> tuple[Region, int] | None:
-    """(the gallery's Region, number of tiles) from a monitor picture, or None if no gallery is found.
+    """(the call's Region, number of tiles) from a monitor picture, or None if no tiles are found.
 
-    The tile finder expects a picture of the gallery itself; a whole screen also holds
-    the desktop, other windows and classwatch. So candidates are tried: the whole
-    picture, then the bounding box of each large connected area of one flat colour
-    (a gallery's gutters and margins are one connected network of its background
-    colour). The candidate with the most tiles of one size wins; a gallery's tiles
-    share one size, so stray tile-like panels elsewhere do not count.
+    The same layout finder as the analysis (``classwatch.layout``), on the whole
+    picture: its tiles are found from the faces in them, so the desktop, other
+    windows and a participants panel beside the call do not matter. The region
+    proposed is the box around all tiles (a gallery, a participant strip, a
+    speaker with a filmstrip).
 
     exclude: rectangles (x, y, w, h, in the picture's pixels) to ignore, i.e.
         classwatch's own windows; they are painted over before anything else.
     """
-    import cv2
-
-    from ..tiles import find_tiles
+    from ..detect import make_detector
+    from ..layout import find_layout
 
     h, w = image.shape[:2]
     if exclude:
         image = image.copy()
         for x, y, ew, eh in exclude:
             image[max(y, 0) : max(y + eh, 0), max(x, 0) : max(x + ew, 0)] = (128, 0, 128)
-    best: tuple[int, int, list] | None = None  # (tiles, tile area, boxes in picture pixels)
-    for x0, y0, x1, y1 in [(0, 0, w, h), *_flat_areas(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))]:
-        layout = find_tiles(np.ascontiguousarray(image[y0:y1, x0:x1]))
-        if not layout.grid or len(layout) < 2:
-            continue
-        family = largest_same_size_family(layout.boxes)
-        if len(family) < 2:
-            continue
-        score = (len(family), family[0][2] * family[0][3])
-        if best is None or score > best[:2]:
-            best = (*score, [(bx + x0, by + y0, bw, bh) for bx, by, bw, bh in family])
-    if best is None:
+    layout = find_layout(image, make_detector().detect(image, None))
+    if not layout.grid:
         return None
-    x, y, bw, bh = pad_box(bounding_box(best[2]), 4, w, h)
+    x, y, bw, bh = pad_box(bounding_box(layout.boxes), 4, w, h)
     if bw < MIN_SIDE or bh < MIN_SIDE:
         return None
-    return Region(monitor, x, y, bw, bh), best[0]
-
-
-def _flat_areas(gray: np.ndarray, levels: int = 4, per_level: int = 2) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes (x0, y0, x1, y1) of the largest connected areas of the most common grey levels."""
-    import cv2
-
-    small = gray[::2, ::2]
-    hist = np.bincount(small.ravel(), minlength=256)
-    found = []
-    for level in np.argsort(hist)[::-1][:levels]:
-        if hist[level] < small.size * 0.02:
-            break
-        mask = cv2.inRange(small, max(int(level) - 6, 0), min(int(level) + 6, 255))
-        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-        order = np.argsort(stats[1:, cv2.CC_STAT_AREA])[::-1][:per_level] + 1
-        for i in order:
-            x, y, bw, bh, area = (int(v) for v in stats[i])
-            if bw >= 32 and bh >= 18 and area >= 0.01 * small.size:
-                found.append((2 * x, 2 * y, min(2 * (x + bw), gray.shape[1]), min(2 * (y + bh), gray.shape[0])))
-    return found
-
-
-def largest_same_size_family(boxes, tolerance: float = 0.04) -> list:
-    """The boxes of the most common size (width and height within ``tolerance``); ties: the larger size."""
-    boxes = [tuple(int(v) for v in b) for b in boxes]
-    best: list = []
-    for _, _, bw, bh in boxes:
-        family = [b for b in boxes if abs(b[2] - bw) <= tolerance * bw and abs(b[3] - bh) <= tolerance * bh]
-        if (len(family), bw * bh) > (len(best), (best[0][2] * best[0][3]) if best else 0):
-            best = family
-    return best
+    return Region(monitor, x, y, bw, bh), len(layout)
 
 
 @dataclass

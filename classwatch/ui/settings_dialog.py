@@ -36,7 +36,7 @@ from ..session.exporting import EXPORT_FORMATS
 from ..settings import RANGES, Settings, save_user_settings
 
 DETECTOR_NAMES = {
-    "dnn": "BlazeFace neural network (recommended)",
+    "yunet": "YuNet neural network (recommended)",
     "haar": "OpenCV Haar cascade (lighter, misses more faces)",
 }
 

@@ -1,0 +1,118 @@
+"""YuNet (OpenCV Zoo, MIT): a small face detector that runs inside OpenCV itself.
+
+YuNet was trained on WIDER FACE, so it finds faces from about 12 px tall to a
+face filling the picture, turned, tilted, masked or half-lit, and gives five
+landmarks (right eye, left eye, nose tip, right and left mouth corner). Its
+cost is about 55 ns per input pixel on one core (1280x720: 55 ms), so the
+question is only at what scale to look (figures and the recall by face size
+in models/face_detection_yunet.md):
+
+* a tile is scaled so that it is ``TILE_HEIGHT`` pixels tall (never more than
+  ``MAX_UPSCALE`` times): a participant's face is rarely under a sixth of its
+  tile, so faces arrive at 25 px or more, where YuNet finds 98 % of them,
+  and a large speaker tile costs no more than a small one;
+* a whole frame (no tiles known yet, or none at all) is looked at with its
+  long side at ``FRAME_SIDE``, and small frames are enlarged so that the
+  smallest faces a call shows at that size (``FRAME_MIN_FACE`` of the frame
+  height) reach ``MIN_FACE_INPUT`` pixels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import ModelError
+from ..resources import model_path
+from ..types import FaceDetections
+from .base import TiledDetector
+
+MODEL = "face_detection_yunet_2023mar.onnx"
+#: YuNet's own default threshold: every avatar and name card a real call shows
+#: scores under it or is a face (avatars are told apart by their tile, not here).
+SCORE_THRESHOLD = 0.5
+NMS_IOU = 0.3
+#: Tiles are looked at this many pixels tall.
+TILE_HEIGHT = 224
+MAX_UPSCALE = 2.0
+#: A whole frame is looked at with its long side this long ...
+FRAME_SIDE = 1280
+#: ... or larger, until faces of this share of the frame height are MIN_FACE_INPUT pixels.
+FRAME_MIN_FACE = 1 / 40
+MIN_FACE_INPUT = 16
+NUM_LANDMARKS = 5
+#: The canonical face box from YuNet's: side and downward shift of the centre,
+#: as fractions of YuNet's box height (benchmarks/face_box_framing.py, medians
+#: over the 2,808 of 3,000 FER2013 training faces YuNet finds).
+CANONICAL_SIDE = 0.86
+CANONICAL_DROP = 0.061
+
+
+class YuNetDetector(TiledDetector):
+    """YuNet per tile (each scaled to TILE_HEIGHT) or over the whole frame."""
+
+    name = "yunet"
+
+    def __init__(self, *, min_score: float | None = None, path: str | Path | None = None) -> None:
+        """path: the ONNX file (default: the shipped one); a missing or corrupt file is a ModelError."""
+        super().__init__()
+        path = Path(path) if path is not None else model_path(MODEL)
+        if not path.is_file():
+            raise ModelError(f"face detector model not found: {path}")
+        self.min_score = SCORE_THRESHOLD if min_score is None else min_score
+        try:
+            self._net = cv2.FaceDetectorYN.create(str(path), "", (320, 320), self.min_score, NMS_IOU, 5000)
+        except cv2.error as exc:
+            raise ModelError(f"cannot load the face detector {path}: {str(exc).strip().splitlines()[-1]}") from None
+
+    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
+        found = []
+        for x, y, w, h in regions.tolist():
+            scale = min(MAX_UPSCALE, TILE_HEIGHT / max(h, 1))
+            found.append(self._look(image[y : y + h, x : x + w], scale).offset(x, y))
+        return found
+
+    def _detect_frame(self, image: np.ndarray) -> FaceDetections:
+        height, width = image.shape[:2]
+        scale = max(FRAME_SIDE / max(height, width), MIN_FACE_INPUT / (FRAME_MIN_FACE * height))
+        return self._look(image, min(scale, MAX_UPSCALE))
+
+    def _look(self, picture: np.ndarray, scale: float, raw: bool = False) -> FaceDetections:
+        """Faces in ``picture`` looked at ``scale`` times its size, boxes in its own pixels.
+
+        Boxes are canonical (``canonical_boxes``) unless ``raw``: YuNet's own box is
+        for benchmarks/face_box_framing.py, which measures the conversion.
+        """
+        if abs(scale - 1.0) > 0.02:
+            interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            picture = cv2.resize(picture, None, fx=scale, fy=scale, interpolation=interpolation)
+        else:
+            scale = 1.0
+        height, width = picture.shape[:2]
+        if height < 8 or width < 8:
+            return FaceDetections.empty()
+        self._net.setInputSize((width, height))
+        _, rows = self._net.detect(np.ascontiguousarray(picture))
+        if rows is None or not len(rows):
+            return FaceDetections.empty()
+        rows = rows.astype(np.float32) / np.float32(scale)
+        rows[:, -1] *= scale  # the score is not a length
+        keypoints = rows[:, 4 : 4 + 2 * NUM_LANDMARKS].reshape(-1, NUM_LANDMARKS, 2)
+        boxes = rows[:, :4] if raw else canonical_boxes(rows[:, :4])
+        return FaceDetections(boxes, np.clip(rows[:, -1], 0, 1), keypoints)
+
+
+def canonical_boxes(boxes: np.ndarray) -> np.ndarray:
+    """YuNet's boxes (x, y, w, h) as classwatch's canonical face box: a square brows to chin.
+
+    YuNet's box runs from the hairline to below the chin (about 1.3 times as
+    tall as wide). The expression model's crop (its card's margin and
+    shift_y) was measured for a square box of ``CANONICAL_SIDE`` times that
+    height whose centre lies ``CANONICAL_DROP`` of it lower.
+    """
+    side = CANONICAL_SIDE * boxes[:, 3]
+    centre_x = boxes[:, 0] + boxes[:, 2] / 2
+    centre_y = boxes[:, 1] + boxes[:, 3] / 2 + CANONICAL_DROP * boxes[:, 3]
+    return np.stack([centre_x - side / 2, centre_y - side / 2, side, side], axis=1)

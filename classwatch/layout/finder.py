@@ -1,0 +1,284 @@
+"""Find the participant tiles of a real call from its faces and its straight lines.
+
+How the tiles are found
+-----------------------
+1. Every face proposes the rectangles around it (``rectangles.around_face``).
+2. The faces vote on a tile size: a size counts once per face that has a
+   rectangle of about that size (3 %), weighted 1/k when that rectangle holds
+   k faces, so two stacked tiles (a rectangle around two faces) do not
+   outvote the single tile each face sits in, while a room camera's tile,
+   four people in one rectangle, still counts as one tile's worth. A gallery
+   is many faces in tiles of one size; a window frame or a picture behind one
+   person is a rectangle of its own size that no other face shares.
+3. Every rectangle of the winning size is looked for in the whole frame
+   (``rectangles.of_size``): this finds the tiles with no face (camera off,
+   someone turned away). Rectangles that cut through a face (its eyes and
+   nose), that overlap one already taken, or that hold no face and sit off
+   the lattice of the tiles that do (rows and columns a whole pitch apart)
+   are dropped.
+4. The faces left over vote again (a filmstrip beside a speaker, a
+   participant strip above shared content), until no size has two faces.
+5. A face still without a tile takes its best rectangle that overlaps no
+   tile, if any (the speaker of a speaker view).
+6. Each tile is then video or camera-off (``camera_off.py``).
+
+No face, or no rectangle around any face: the frame has no tiles (a photo of
+a room, a single portrait, a classroom camera), and every face counts.
+
+Frames wider or taller than ``WORK_SIDE`` (4K) are searched at half size:
+tile sides stay lines, and the searches cost in proportion to the pixels.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..types import FaceDetections, TileLayout
+from .camera_off import _pitch, empty_cells, shows_video
+from .edges import LineMaps
+from .rectangles import Rect, around_face, of_size
+
+#: Frames are searched with their long side at most this many pixels, shrunk by a whole factor.
+WORK_SIDE = 3000
+#: Sizes within this fraction (or SIZE_SLACK pixels) are the same tile size.
+SIZE_TOLERANCE = 0.03
+SIZE_SLACK = 2
+#: A tile size needs this many faces' worth of votes (2: two faces agree).
+MIN_VOTES = 1.5
+#: At most this many tile sizes per frame (gallery, strip, filmstrip ...).
+MAX_GROUPS = 4
+#: A rectangle off the lattice still belongs to it when within this many pixels of a row or column.
+LATTICE_SLACK = 3
+#: Tiles overlapping by more than this fraction are the same tile.
+MAX_OVERLAP = 0.1
+#: A rectangle around a tile must be this much larger both ways, and centred on it (its centre at most
+#: OUTER_OFFSET of its size away), to be the tile around a picture: a photo sits in the middle of its card.
+OUTER_GROWTH = 1.3
+OUTER_OFFSET = 0.2
+
+
+def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
+    """The tiles of a call screenshot, found from the faces detected in the whole frame.
+
+    image: (H, W, 3) uint8 BGR. faces: all faces found in it (boxes in its
+    pixels). Returns the whole frame as one tile (``grid`` False) when no
+    tile structure is found.
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"find_layout expects (H, W, 3) uint8 BGR, got {image.shape} {image.dtype}")
+    height, width = image.shape[:2]
+    # A whole factor keeps every tile the same size in pixels (at 0.74, tiles of one gallery come
+    # out 213, 214 or 215 pixels wide, and the search for one size misses some).
+    scale = 1.0 / int(np.ceil(max(height, width) / WORK_SIDE))
+    work = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    tiles = _tiles(cv2.cvtColor(work, cv2.COLOR_BGR2GRAY), LineMaps.of(work), _scaled_faces(faces, scale))
+    if not tiles:
+        return TileLayout.whole_frame(width, height)
+    boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
+    boxes = np.round(boxes).astype(np.int32)
+    return TileLayout(boxes, shows_video(image, boxes), grid=True)
+
+
+class _Faces:
+    """Face boxes and the core of each face (eyes and nose), which no tile side may cross."""
+
+    def __init__(self, boxes: np.ndarray, cores: np.ndarray) -> None:
+        self.boxes = boxes  # (N, 4) x, y, w, h
+        self.cores = cores  # (N, 4) x0, y0, x1, y1
+        self.centres = boxes[:, :2] + boxes[:, 2:] / 2
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def inside(self, rect: Rect) -> np.ndarray:
+        c = self.centres
+        return (c[:, 0] >= rect.x0) & (c[:, 0] < rect.x1) & (c[:, 1] >= rect.y0) & (c[:, 1] < rect.y1)
+
+    def cut_by(self, rect: Rect) -> bool:
+        """Whether a side of ``rect`` runs through the core of a face."""
+        x0, y0, x1, y1 = self.cores.T
+        rows = (rect.y0 < y1) & (rect.y1 > y0)
+        cols = (rect.x0 < x1) & (rect.x1 > x0)
+        vertical = ((x0 < rect.x0) & (rect.x0 < x1)) | ((x0 < rect.x1) & (rect.x1 < x1))
+        horizontal = ((y0 < rect.y0) & (rect.y0 < y1)) | ((y0 < rect.y1) & (rect.y1 < y1))
+        return bool(np.any(vertical & rows) or np.any(horizontal & cols))
+
+
+def _scaled_faces(faces: FaceDetections, scale: float) -> _Faces:
+    boxes = faces.boxes.astype(np.float64) * scale
+    if faces.keypoints.shape[1] >= 3:
+        # YuNet's first three landmarks: right eye, left eye, nose tip.
+        points = faces.keypoints[:, :3].astype(np.float64) * scale
+        cores = np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1)
+    else:  # no landmarks (Haar): the middle of the box
+        centre, half = boxes[:, :2] + boxes[:, 2:] / 2, boxes[:, 2:] * 0.2
+        cores = np.concatenate([centre - half, centre + half], axis=1)
+    return _Faces(boxes, cores)
+
+
+def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
+    around = [around_face(lines, box) for box in faces.boxes]
+    tiles: list[Rect] = []
+    placed = np.zeros(len(faces), bool)
+    for _ in range(MAX_GROUPS):
+        size = _vote(around, faces, placed, lines.width, lines.height)
+        if size is None:
+            break
+        new = _group(lines, faces, tiles, size)
+        if not new:
+            break
+        # A picture inside each tile (a profile photo on a camera-off card, a framed portrait) is
+        # a rectangle of one size around each face too: the tiles are the rectangles around those.
+        outer = _outer_size(new, around, faces)
+        if outer is not None:
+            new = _group(lines, faces, tiles, outer) or new
+        # Faces on those cards are avatars: placed, so they start no group of their own.
+        new += [cell for cell in empty_cells(grey, new) if not any(cell.overlap(t) for t in tiles)]
+        tiles += new
+        for tile in new:
+            placed |= faces.inside(tile)
+    # A lone rectangle around one face is a tile only beside tiles found by the votes (a speaker
+    # beside a filmstrip); alone, it is as likely a window or a door behind someone in a photo.
+    # It is no smaller than those tiles: a filmstrip's tiles are the small ones.
+    smallest = min((t.width * t.height for t in tiles), default=0)
+    for i in np.flatnonzero(~placed) if tiles else ():
+        for rect in around[i]:
+            if rect.width * rect.height >= smallest and all(rect.overlap(t) == 0 for t in tiles) and not faces.cut_by(rect):
+                tiles.append(rect)
+                placed |= faces.inside(rect)
+                break
+    return tiles
+
+
+def _group(lines: LineMaps, faces: _Faces, tiles: list[Rect], size: tuple[int, int]) -> list[Rect]:
+    """The tiles of one size: every rectangle of that size clear of the tiles found, checked."""
+    found = [r for r in of_size(lines, *size) if not any(r.overlap(t) > MAX_OVERLAP * r.width * r.height for t in tiles)]
+    return _on_lattice(_plausible(found, faces), faces)
+
+
+def _outer_size(group: list[Rect], around: list[list[Rect]], faces: _Faces) -> tuple[int, int] | None:
+    """A larger size most of the group's faces also sit in, each alone with the same faces, if any.
+
+    Looked for among each face's rectangles that contain its tile of the group, are at least
+    OUTER_GROWTH larger, centred on it, and hold exactly the faces that tile holds (two stacked
+    tiles hold more).
+    """
+    sizes: dict[tuple[int, int], set[int]] = {}
+    for tile in group:
+        inside = faces.inside(tile)
+        for i in np.flatnonzero(inside):
+            for r in around[i]:
+                bigger = r.width >= OUTER_GROWTH * tile.width and r.height >= OUTER_GROWTH * tile.height
+                centred = abs(r.x0 + r.x1 - tile.x0 - tile.x1) <= OUTER_OFFSET * r.width and abs(
+                    r.y0 + r.y1 - tile.y0 - tile.y1
+                ) <= OUTER_OFFSET * r.height
+                if bigger and centred and r.x0 <= tile.x0 and r.y0 <= tile.y0 and r.x1 >= tile.x1 and r.y1 >= tile.y1 and (
+                    faces.inside(r) == inside
+                ).all():
+                    key = next((k for k in sizes if abs(k[0] - r.width) <= SIZE_SLACK and abs(k[1] - r.height) <= SIZE_SLACK), None)
+                    sizes.setdefault(key or (r.width, r.height), set()).add(int(i))
+    if not sizes:
+        return None
+    size, members = max(sizes.items(), key=lambda kv: len(kv[1]))
+    return size if len(members) >= max(2, len(group) // 2) else None
+
+
+def _vote(around: list[list[Rect]], faces: _Faces, placed: np.ndarray, width: int, height: int) -> tuple[int, int] | None:
+    """The tile size most faces not yet placed agree on, or None when no two agree."""
+    rows = []
+    for i, rects in enumerate(around):
+        if placed[i]:
+            continue
+        for r in rects:
+            # The whole capture is not a tile.
+            if (r.x0 <= 1) + (r.y0 <= 1) + (r.x1 >= width - 2) + (r.y1 >= height - 2) < 4:
+                rows.append((i, r.x0, r.y0, r.x1, r.y1, r.score))
+    if not rows:
+        return None
+    cand = np.array(rows, np.float64)
+    face, w, h = cand[:, 0].astype(int), cand[:, 3] - cand[:, 1], cand[:, 4] - cand[:, 2]
+    c = faces.centres
+    held = ((c[None, :, 0] >= cand[:, 1, None]) & (c[None, :, 0] < cand[:, 3, None])
+            & (c[None, :, 1] >= cand[:, 2, None]) & (c[None, :, 1] < cand[:, 4, None])).sum(axis=1)
+    weight = 1.0 / np.maximum(1, held)
+    # Sizes are binned on a log scale, SIZE_TOLERANCE wide; a rectangle votes for its bin and the
+    # eight around it, so sizes within about the tolerance meet in some bin. Each face gives each
+    # bin its best weight there, and the bin with the most faces' weight wins.
+    bins = np.floor(np.log(np.stack([w, h], axis=1)) / np.log1p(SIZE_TOLERANCE)).astype(np.int64)
+    shifts = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)])
+    spread = (bins[:, None, :] + shifts[None]).reshape(-1, 2)
+    spread_face, spread_weight = np.repeat(face, len(shifts)), np.repeat(weight, len(shifts))
+    keys = np.stack([spread_face, spread[:, 0], spread[:, 1]], axis=1)
+    order = np.lexsort((-spread_weight, keys[:, 2], keys[:, 1], keys[:, 0]))
+    first = np.ones(len(order), bool)
+    first[1:] = np.any(np.diff(keys[order], axis=0) != 0, axis=1)
+    best_of_face = order[first]  # each (face, bin) once, with its best weight
+    cells, index = np.unique(spread[best_of_face], axis=0, return_inverse=True)
+    votes = np.bincount(index.ravel(), weights=spread_weight[best_of_face], minlength=len(cells))
+    win = int(np.argmax(votes))
+    if votes[win] < MIN_VOTES:
+        return None
+    # The bin holds sizes a few percent apart (a tile with and without its title bar); the size
+    # searched for is the one most of its faces have within SIZE_SLACK pixels.
+    members = np.flatnonzero(np.all(np.abs(bins - cells[win]) <= 1, axis=1))
+    mw, mh, mf, mweight = w[members], h[members], face[members], weight[members]
+    near = (np.abs(mw[:, None] - mw) <= SIZE_SLACK) & (np.abs(mh[:, None] - mh) <= SIZE_SLACK)
+    fine = np.zeros(len(members))
+    for f in np.unique(mf):
+        mine = mf == f
+        fine += (near[:, mine] * mweight[mine]).max(axis=1)
+    pick = int(np.argmax(fine + 0.01 * cand[members, 5]))
+    return int(mw[pick]), int(mh[pick])
+
+
+def _plausible(found: list[Rect], faces: _Faces) -> list[Rect]:
+    """Best first: drop rectangles that cut a face or overlap a better one."""
+    kept: list[Rect] = []
+    for rect in found:
+        if faces.cut_by(rect) or any(rect.overlap(k) > MAX_OVERLAP * rect.width * rect.height for k in kept):
+            continue
+        kept.append(rect)
+    return kept
+
+
+def _on_lattice(rects: list[Rect], faces: _Faces) -> list[Rect]:
+    """The rectangles holding a face, and those in line with them: in a row or column of the lattice
+    they span, a whole pitch apart (a centred last row shares its row pitch, not its columns)."""
+    held = [r for r in rects if faces.inside(r).any()]
+    rest = [r for r in rects if not faces.inside(r).any()]
+    if not held:
+        return []
+    w, h = np.median([r.width for r in held]), np.median([r.height for r in held])
+    pitch_x, pitch_y = _pitch([r.x0 for r in held], w), _pitch([r.y0 for r in held], h)
+    # Apps use one gutter both ways: borrow the other direction's when a direction shows no pitch.
+    if pitch_x is None:
+        pitch_x = w + (pitch_y - h if pitch_y is not None else 0.04 * w)
+    if pitch_y is None:
+        pitch_y = h + (pitch_x - w)
+    kept = list(held)
+    grew = True
+    while grew:
+        grew = False
+        for rect in list(rest):
+            if _in_step(rect.y0, [k.y0 for k in kept], pitch_y) or _in_step(rect.x0, [k.x0 for k in kept], pitch_x):
+                kept.append(rect)
+                rest.remove(rect)
+                grew = True
+    return kept
+
+
+def _in_step(value: int, refs: list[int], pitch: float) -> bool:
+    steps = (value - np.asarray(refs, np.float64)) / pitch
+    return bool(np.any(np.abs(steps - np.round(steps)) * pitch <= LATTICE_SLACK))
+
+
+def _row_major(tiles: list[Rect]) -> list[Rect]:
+    """Rows top to bottom (a tile joins a row when its centre is level with the row's first tile), left to right."""
+    rows: list[list[Rect]] = []
+    for tile in sorted(tiles, key=lambda r: r.y0 + r.y1):
+        if rows and rows[-1][0].y0 <= (tile.y0 + tile.y1) / 2 < rows[-1][0].y1:
+            rows[-1].append(tile)
+        else:
+            rows.append([tile])
+    return [t for row in rows for t in sorted(row, key=lambda r: r.x0)]

@@ -1,0 +1,128 @@
+"""Rectangles whose four sides are straight lines: candidate tiles.
+
+Two searches, both on ``LineMaps``:
+
+* ``around_face``: the rectangles enclosing one face. Its left and right
+  sides are columns that stand out (``edges.contrast``) over the face's rows,
+  nearest first; for each pair, its top and bottom are rows that stand out
+  over that width; every side must then stand out over the rectangle's
+  whole length. Cheap, because a face pins the search down, and noisy: a
+  window frame or a picture behind someone is a rectangle around the face
+  too. ``finder.py`` lets the faces of a gallery vote on which size is the
+  tile.
+* ``of_size``: every placement of a rectangle of one known size whose four
+  sides stand out, at every pixel of the frame at once (four cumulative-sum
+  lookups per placement). It finds the tiles with no face: camera-off tiles
+  and people turned away.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from .edges import LineMaps, contrast
+
+#: A side must stand out by this much (support minus the parallel lines' support).
+MIN_CONTRAST = 0.4
+#: Nearest candidate lines tried on each side of a face.
+NEAREST = 10
+#: Tiles are landscape or portrait within these width / height ratios.
+ASPECT = (0.45, 2.6)
+#: A tile is at least this many times the face's height (a face can fill a phone tile).
+MIN_FACE_MARGIN = 1.2
+
+
+class Rect(NamedTuple):
+    """(x0, y0) inclusive top-left, (x1, y1) the bottom-right lines; score = its weakest side's contrast."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    score: float
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    def overlap(self, other: "Rect") -> int:
+        w = min(self.x1, other.x1) - max(self.x0, other.x0)
+        h = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return max(0, w) * max(0, h)
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x0 <= x < self.x1 and self.y0 <= y < self.y1
+
+
+def around_face(lines: LineMaps, box: np.ndarray) -> list[Rect]:
+    """Rectangles enclosing a face box (x, y, w, h), best first."""
+    fx, fy, fw, fh = (float(v) for v in box)
+    width, height = lines.width, lines.height
+    # Columns are judged over the face's middle rows, which any tile around it spans.
+    across = contrast(lines.cols_over(int(max(0, fy + 0.1 * fh)), int(min(height, fy + 0.9 * fh))))
+    lefts = _peaks(across, 0, int(max(0, fx)) + 1, nearest_last=True)
+    rights = _peaks(across, int(min(width - 1, fx + fw)), width, nearest_last=False)
+    found = []
+    for x0 in lefts:
+        for x1 in rights:
+            if x1 - x0 < MIN_FACE_MARGIN * fw:
+                continue
+            along = contrast(lines.rows_over(x0, x1))
+            tops = _peaks(along, 0, int(max(0, fy)) + 1, nearest_last=True)
+            bottoms = _peaks(along, int(min(height - 1, fy + fh)), height, nearest_last=False)
+            y0, y1 = (a.ravel() for a in np.meshgrid(tops, bottoms, indexing="ij"))
+            h = y1 - y0
+            ok = (h >= MIN_FACE_MARGIN * fh) & ((x1 - x0) >= ASPECT[0] * h) & ((x1 - x0) <= ASPECT[1] * h)
+            y0, y1 = y0[ok], y1[ok]
+            score = np.minimum(
+                np.minimum(along[y0], along[y1]),
+                np.minimum(lines.col_contrasts(x0, y0, y1), lines.col_contrasts(x1, y0, y1)),
+            )
+            found += [Rect(int(x0), int(a), int(x1), int(b), round(float(s), 3)) for a, b, s in zip(y0, y1, score) if s >= MIN_CONTRAST]
+    found.sort(key=lambda r: -r.score)
+    return found
+
+
+def of_size(lines: LineMaps, width: int, height: int, min_score: float = MIN_CONTRAST) -> list[Rect]:
+    """Every rectangle of this size whose four sides stand out, best first, none two overlapping by half."""
+    frame_w, frame_h = lines.width, lines.height
+    if not 0 < width < frame_w or not 0 < height < frame_h:
+        return []
+    # Support of the row segment starting at (x, y) of length ``width``, and of the column segments.
+    row_runs = contrast(((lines.rows[:, width:] - lines.rows[:, :-width]) / width).astype(np.float32), axis=0)
+    col_runs = contrast(((lines.cols[height:] - lines.cols[:-height]) / height).astype(np.float32), axis=1)
+    ny, nx = frame_h - height, frame_w - width
+    score = np.minimum(
+        np.minimum(row_runs[:ny, :nx], row_runs[height : height + ny, :nx]),
+        np.minimum(col_runs[:ny, :nx], col_runs[:ny, width : width + nx]),
+    )
+    window = np.ones((max(3, height // 2) | 1, max(3, width // 2) | 1), np.uint8)
+    ys, xs = np.nonzero((score >= min_score) & (score >= cv2.dilate(score, window)))
+    found: list[Rect] = []
+    for i in np.argsort(-score[ys, xs], kind="stable"):
+        x, y = int(xs[i]), int(ys[i])
+        if all(abs(x - r.x0) >= width // 2 or abs(y - r.y0) >= height // 2 for r in found):
+            found.append(Rect(x, y, x + width, y + height, round(float(score[y, x]), 3)))
+    return found
+
+
+def _peaks(values: np.ndarray, lo: int, hi: int, nearest_last: bool) -> np.ndarray:
+    """Local maxima of ``values[lo:hi]`` of at least MIN_CONTRAST, the NEAREST closest to the face.
+
+    The face is at ``hi`` when ``nearest_last`` (a left or top side), else at ``lo``.
+    """
+    part = values[lo:hi]
+    if not len(part):
+        return np.zeros(0, int)
+    pad = np.concatenate([[-np.inf] * 2, part, [-np.inf] * 2])
+    # >= on the left, > on the right: one index per plateau (lines are three pixels wide).
+    peak = (part >= MIN_CONTRAST) & (part >= pad[:-4]) & (part >= pad[1:-3]) & (part > pad[3:-1]) & (part > pad[4:])
+    index = np.flatnonzero(peak) + lo
+    return (index[::-1] if nearest_last else index)[:NEAREST]

@@ -1,0 +1,103 @@
+"""Find the layout once, check it cheaply on every frame, find it again when it changed.
+
+A call's layout changes far less often than faces move: someone joins,
+leaves, starts sharing or the window is resized. Finding it costs a
+whole-frame face detection plus the rectangle search (tens of milliseconds),
+checking it costs a few thousand pixel differences. So the tracker keeps the
+layout it found and, each frame,
+
+* re-reads which tiles show video (a camera switched on or off keeps its tile);
+* checks that the tiles are still there: along each tile's four sides, the
+  share of pixels where the picture steps across the side (as in
+  ``edges.py``) must still be at least ``KEEP_SHARE`` of what it was when
+  the layout was found, for most tiles;
+* finds the layout again when that check fails, when the frame size
+  changed, or every ``MAX_AGE_S`` seconds anyway (a tile added at the end
+  of a gallery leaves the others where they were). A frame with no tiles is
+  looked at again every ``RETRY_S`` seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..detect import FaceDetector
+from ..types import TileLayout
+from .camera_off import shows_video
+from .edges import MIN_STEP
+from .finder import find_layout
+
+MAX_AGE_S = 10.0
+RETRY_S = 3.0
+#: A tile is still there when its sides step at least this share of what they did.
+KEEP_SHARE = 0.6
+#: ... and the layout is still there when this share of its tiles are.
+KEEP_TILES = 0.75
+#: Pixels sampled along each side.
+SIDE_SAMPLES = 64
+
+
+@dataclass
+class _Found:
+    layout: TileLayout
+    shape: tuple[int, ...]
+    t: float
+    steps: np.ndarray  # (T,) share of side pixels that stepped when found
+
+
+class LayoutTracker:
+    """``update(image, t)`` -> the frame's TileLayout, found afresh only when needed."""
+
+    def __init__(self, detector: FaceDetector) -> None:
+        self.detector = detector
+        self._found: _Found | None = None
+        #: Whether the last update found the layout afresh (benchmarks and tests).
+        self.last_found = False
+
+    def reset(self) -> None:
+        self._found = None
+
+    def update(self, image: np.ndarray, t: float) -> TileLayout:
+        found = self._found
+        if found is not None and self._still_valid(found, image, t):
+            self.last_found = False
+            layout = found.layout
+            return TileLayout(layout.boxes, shows_video(image, layout.boxes), grid=True)
+        layout = find_layout(image, self.detector.detect(image, None))
+        self._found = _Found(layout, image.shape, t, side_steps(image, layout.boxes) if layout.grid else np.zeros(0))
+        self.last_found = True
+        return layout
+
+    def _still_valid(self, found: _Found, image: np.ndarray, t: float) -> bool:
+        if image.shape != found.shape or not 0 <= t - found.t < (MAX_AGE_S if found.layout.grid else RETRY_S):
+            return False
+        if not found.layout.grid:
+            return True
+        now = side_steps(image, found.layout.boxes)
+        return bool(np.mean(now >= KEEP_SHARE * found.steps) >= KEEP_TILES)
+
+
+def side_steps(image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(T,) share of pixels along each tile's sides where the picture steps across the side.
+
+    Sampled at SIDE_SAMPLES points per side, comparing the pixels two either
+    side of it (a side blurred over a pixel or two still steps).
+    """
+    height, width = image.shape[:2]
+    out = np.zeros(len(boxes))
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.int16)
+    for i, (x, y, w, h) in enumerate(np.asarray(boxes, np.int64)):
+        xs = np.linspace(x, x + w - 1, SIDE_SAMPLES).astype(np.int64)
+        ys = np.linspace(y, y + h - 1, SIDE_SAMPLES).astype(np.int64)
+        steps = []
+        for row in (y, y + h):
+            a, b = np.clip(row - 2, 0, height - 1), np.clip(row + 1, 0, height - 1)
+            steps.append(np.abs(grey[a, xs] - grey[b, xs]) >= MIN_STEP)
+        for col in (x, x + w):
+            a, b = np.clip(col - 2, 0, width - 1), np.clip(col + 1, 0, width - 1)
+            steps.append(np.abs(grey[ys, a] - grey[ys, b]) >= MIN_STEP)
+        out[i] = np.mean(np.concatenate(steps))
+    return out
