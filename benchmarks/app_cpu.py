@@ -2,7 +2,7 @@
 
 Runs ``classwatch app`` (``python -m classwatch.ui.app_command``) in a
 subprocess on Qt's offscreen platform, with fresh settings and data folders
-(default settings: one reading a second, BlazeFace + the expression model):
+(default settings: one reading a second, YuNet + the expression model):
 
 - analysing: ``--demo`` on a moving synthetic 7x7 gallery
   (``animate_gallery(render_gallery(7, 7))``, 1920x1080, 60 frames a second

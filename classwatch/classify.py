@@ -128,7 +128,7 @@ class ExpressionClassifier:
 
 
 def roll_angles(faces: FaceDetections) -> np.ndarray | None:
-    """Head roll in degrees from the eye keypoints (BlazeFace order: right eye, left eye), or None.
+    """Head roll in degrees from the eye keypoints (YuNet order: right eye, left eye), or None.
 
     FER2013 faces are upright; levelling the eyes before cropping removes a
     nuisance the model would otherwise have to learn.

@@ -76,7 +76,7 @@ def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> EvalReport:
 def face_recall(found: np.ndarray, truth: np.ndarray) -> float:
     """Share of true face boxes whose centre lies inside some found box ((N, 4) and (M, 4) xywh).
 
-    A centre test rather than IoU: detectors frame a face differently (BlazeFace's
+    A centre test rather than IoU: detectors frame a face differently (the canonical
     box is tighter than Haar's), but any usable box covers the face's centre.
     """
     if len(truth) == 0:

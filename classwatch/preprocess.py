@@ -8,9 +8,10 @@ FER2013 framing: a 48x48 grey crop, roughly from the top of the forehead to
 just below the chin, face centred. A detector box (brows to chin, about the
 face width) is turned into that framing by taking a square around the box
 centre whose side is ``max(w, h) * (1 + 2 * margin)``, moved down by
-``shift_y * side``. The model card holds the values; for BlazeFace they were
-measured by running the detector on FER2013 images (shift_y comes out
-negative: FER crops keep the forehead above the brows).
+``shift_y * side``. The model card holds the values. They were measured for
+the square box BlazeFace drew, by running it on FER2013 images (shift_y comes
+out negative: FER crops keep the forehead above the brows); YuNet's boxes are
+converted to that canonical box (classwatch/detect/yunet.py).
 """
 
 from __future__ import annotations

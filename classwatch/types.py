@@ -88,7 +88,7 @@ class FaceDetections:
     boxes: (N, 4) float32 face boxes.
     scores: (N,) float32 detector confidence in [0, 1].
     keypoints: (N, K, 2) float32 landmark positions in pixels; K = 6 for
-        BlazeFace (right eye, left eye, nose, mouth, right ear, left ear),
+        YuNet (right eye, left eye, nose tip, right and left mouth corner),
         K = 0 for detectors without landmarks (Haar).
     tile: (N,) int32 index into the frame's TileLayout, -1 when unknown.
     """

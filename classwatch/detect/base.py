@@ -23,7 +23,7 @@ from ..types import FaceDetections, TileLayout
 MAX_FACES_PER_TILE = 3
 #: People sharing one webcam sit at about the same distance from it, so a
 #: "face" under half the size of the largest one in its tile is a photo on
-#: the wall, a pattern on clothing (BlazeFace likes a spacesuit's collar
+#: the wall, a pattern on clothing (a detector may take a spacesuit's collar
 #: ring) or someone passing far behind: not a participant.
 MIN_RELATIVE_SIZE = 0.5
 

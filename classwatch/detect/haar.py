@@ -2,8 +2,8 @@
 
 No model file to ship (the XML comes with opencv-python-headless < 5) and
 no landmarks (K = 0). It misses turned and tilted heads, finds fewer small
-faces than BlazeFace and is several times slower (figures in
-models/face_detection_short_range.md), which is why "dnn" is the default;
+faces than YuNet and is several times slower (``classwatch bench`` times
+it as the classic baseline), which is why "yunet" is the default;
 benchmarks use it on the whole frame as the classic reference.
 """
 

@@ -50,6 +50,8 @@ MIN_VOTES = 1.5
 MAX_GROUPS = 4
 #: A rectangle off the lattice still belongs to it when within this many pixels of a row or column.
 LATTICE_SLACK = 3
+#: A speaker's tile may hold a floating filmstrip whose faces are this many times smaller.
+OVERLAY_FACES = 3
 #: Tiles overlapping by more than this fraction are the same tile.
 MAX_OVERLAP = 0.1
 #: A rectangle around a tile must be this much larger both ways, and centred on it (its centre at most
@@ -144,7 +146,12 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
     smallest = min((t.width * t.height for t in tiles), default=0)
     for i in np.flatnonzero(~placed) if tiles else ():
         for rect in around[i]:
-            if rect.width * rect.height >= smallest and all(rect.overlap(t) == 0 for t in tiles) and not faces.cut_by(rect):
+            # It may hold tiles whole, not cut them: a filmstrip floating over the speaker's video,
+            # whose faces are far smaller than the speaker's.
+            held = [t for t in tiles if rect.overlap(t) >= (1 - MAX_OVERLAP) * t.width * t.height]
+            clear = all(rect.overlap(t) == 0 for t in tiles if t not in held)
+            overlay = all(faces.boxes[faces.inside(t), 3].max(initial=0) * OVERLAY_FACES <= faces.boxes[i, 3] for t in held)
+            if rect.width * rect.height >= smallest and clear and overlay and not faces.cut_by(rect):
                 tiles.append(rect)
                 placed |= faces.inside(rect)
                 break

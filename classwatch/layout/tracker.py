@@ -30,7 +30,7 @@ from .camera_off import shows_video
 from .edges import MIN_STEP
 from .finder import find_layout
 
-MAX_AGE_S = 10.0
+MAX_AGE_S = 30.0
 RETRY_S = 3.0
 #: A tile is still there when its sides step at least this share of what they did.
 KEEP_SHARE = 0.6
