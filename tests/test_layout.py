@@ -104,9 +104,10 @@ def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move
     assert tracker.last_found and len(first) == 25
     kept = tracker.update(gallery.image, 1.0)
     assert not tracker.last_found and (kept.boxes == first.boxes).all() and (kept.video == first.video).all()
-    assert (side_steps(gallery.image, first.boxes) > 0.5).all()
     moved = np.full_like(gallery.image, gallery.image[0, 0])  # the window moved: the tiles are elsewhere
     moved[60:, 60:] = gallery.image[:-60, :-60]
+    # The check the tracker makes: the tiles' sides step where the tiles are, and no longer once they moved.
+    assert np.median(side_steps(gallery.image, first.boxes)) > 2 * np.median(side_steps(moved, first.boxes))
     again = tracker.update(moved, 2.0)
     assert tracker.last_found and len(again) >= 20
     assert np.median(again.boxes[:, 0] - first.boxes[: len(again), 0]) == pytest.approx(60, abs=8)
@@ -170,7 +171,7 @@ def test_the_development_set_as_a_whole(real):
         score = score_faces(result.faces.boxes, label)
         total = score if total is None else total + score
         right += (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
-    assert total.recall >= 0.93 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 15
+    assert total.recall >= 0.93 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 17
 
 
 def test_the_screen_recording_keeps_its_six_faces(real):

@@ -67,25 +67,30 @@ def around_face(lines: LineMaps, box: np.ndarray) -> list[Rect]:
     width, height = lines.width, lines.height
     # Columns are judged over the face's middle rows, which any tile around it spans.
     across = contrast(lines.cols_over(int(max(0, fy + 0.1 * fh)), int(min(height, fy + 0.9 * fh))))
-    lefts = _peaks(across, 0, int(max(0, fx)) + 1, nearest_last=True)
-    rights = _peaks(across, int(min(width - 1, fx + fw)), width, nearest_last=False)
+    is_peak = _peaks(across)
+    lefts = _nearest(is_peak, 0, int(max(0, fx)) + 1, nearest_last=True)
+    rights = _nearest(is_peak, int(min(width - 1, fx + fw)), width, nearest_last=False)
+    x0s, x1s = (a.ravel() for a in np.meshgrid(lefts, rights, indexing="ij"))
+    keep = x1s - x0s >= MIN_FACE_MARGIN * fw
+    x0s, x1s = x0s[keep], x1s[keep]
+    if not len(x0s):
+        return []
+    # Every row's contrast over every pair of sides at once: (H, pairs).
+    along = contrast((lines.rows[:, x1s] - lines.rows[:, x0s]) / (x1s - x0s).astype(np.float32), axis=0)
+    row_peaks = _peaks(along)
     found = []
-    for x0 in lefts:
-        for x1 in rights:
-            if x1 - x0 < MIN_FACE_MARGIN * fw:
-                continue
-            along = contrast(lines.rows_over(x0, x1))
-            tops = _peaks(along, 0, int(max(0, fy)) + 1, nearest_last=True)
-            bottoms = _peaks(along, int(min(height - 1, fy + fh)), height, nearest_last=False)
-            y0, y1 = (a.ravel() for a in np.meshgrid(tops, bottoms, indexing="ij"))
-            h = y1 - y0
-            ok = (h >= MIN_FACE_MARGIN * fh) & ((x1 - x0) >= ASPECT[0] * h) & ((x1 - x0) <= ASPECT[1] * h)
-            y0, y1 = y0[ok], y1[ok]
-            score = np.minimum(
-                np.minimum(along[y0], along[y1]),
-                np.minimum(lines.col_contrasts(x0, y0, y1), lines.col_contrasts(x1, y0, y1)),
-            )
-            found += [Rect(int(x0), int(a), int(x1), int(b), round(float(s), 3)) for a, b, s in zip(y0, y1, score) if s >= MIN_CONTRAST]
+    for k, (x0, x1) in enumerate(zip(x0s.tolist(), x1s.tolist())):
+        tops = _nearest(row_peaks[:, k], 0, int(max(0, fy)) + 1, nearest_last=True)
+        bottoms = _nearest(row_peaks[:, k], int(min(height - 1, fy + fh)), height, nearest_last=False)
+        y0, y1 = (a.ravel() for a in np.meshgrid(tops, bottoms, indexing="ij"))
+        h = y1 - y0
+        ok = (h >= MIN_FACE_MARGIN * fh) & ((x1 - x0) >= ASPECT[0] * h) & ((x1 - x0) <= ASPECT[1] * h)
+        y0, y1 = y0[ok], y1[ok]
+        score = np.minimum(
+            np.minimum(along[y0, k], along[y1, k]),
+            np.minimum(lines.col_contrasts(x0, y0, y1), lines.col_contrasts(x1, y0, y1)),
+        )
+        found += [Rect(x0, int(a), x1, int(b), round(float(s), 3)) for a, b, s in zip(y0, y1, score) if s >= MIN_CONTRAST]
     found.sort(key=lambda r: -r.score)
     return found
 
@@ -113,16 +118,24 @@ def of_size(lines: LineMaps, width: int, height: int, min_score: float = MIN_CON
     return found
 
 
-def _peaks(values: np.ndarray, lo: int, hi: int, nearest_last: bool) -> np.ndarray:
-    """Local maxima of ``values[lo:hi]`` of at least MIN_CONTRAST, the NEAREST closest to the face.
+def _peaks(values: np.ndarray) -> np.ndarray:
+    """Bool mask (same shape) of the local maxima along axis 0 of at least MIN_CONTRAST.
 
-    The face is at ``hi`` when ``nearest_last`` (a left or top side), else at ``lo``.
+    >= on the near side, > on the far side: one index per plateau (lines are three pixels wide).
     """
-    part = values[lo:hi]
-    if not len(part):
-        return np.zeros(0, int)
-    pad = np.concatenate([[-np.inf] * 2, part, [-np.inf] * 2])
-    # >= on the left, > on the right: one index per plateau (lines are three pixels wide).
-    peak = (part >= MIN_CONTRAST) & (part >= pad[:-4]) & (part >= pad[1:-3]) & (part > pad[3:-1]) & (part > pad[4:])
-    index = np.flatnonzero(peak) + lo
-    return (index[::-1] if nearest_last else index)[:NEAREST]
+    pad = np.full((2, *values.shape[1:]), -np.inf, values.dtype)
+    padded = np.concatenate([pad, values, pad])
+    return (
+        (values >= MIN_CONTRAST)
+        & (values >= padded[:-4])
+        & (values >= padded[1:-3])
+        & (values > padded[3:-1])
+        & (values > padded[4:])
+    )
+
+
+def _nearest(is_peak: np.ndarray, lo: int, hi: int, nearest_last: bool) -> np.ndarray:
+    """The NEAREST peaks in [lo, hi) to the face, which is at ``hi`` when ``nearest_last`` (a left or
+    top side), else at ``lo``."""
+    index = np.flatnonzero(is_peak[lo:hi]) + lo
+    return index[::-1][:NEAREST] if nearest_last else index[:NEAREST]
