@@ -16,10 +16,15 @@ How the tiles are found
    nose), that overlap one already taken, or that hold no face and sit off
    the lattice of the tiles that do (rows and columns a whole pitch apart)
    are dropped.
+   When the tiles found each sit centred in a larger rectangle holding the
+   same faces (a profile photo on its camera-off card), those are the tiles.
+   Camera-off cards painted in the background colour are read off the
+   lattice the tiles span (``camera_off.empty_cells``).
 4. The faces left over vote again (a filmstrip beside a speaker, a
    participant strip above shared content), until no size has two faces.
-5. A face still without a tile takes its best rectangle that overlaps no
-   tile, if any (the speaker of a speaker view).
+5. A face still without a tile takes its best rectangle that cuts no tile
+   (``_speaker``: the speaker of a speaker view, maybe behind a floating
+   filmstrip).
 6. Each tile is then video or camera-off (``camera_off.py``).
 
 No face, or no rectangle around any face: the frame has no tiles (a photo of
@@ -142,20 +147,30 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
             placed |= faces.inside(tile)
     # A lone rectangle around one face is a tile only beside tiles found by the votes (a speaker
     # beside a filmstrip); alone, it is as likely a window or a door behind someone in a photo.
-    # It is no smaller than those tiles: a filmstrip's tiles are the small ones.
-    smallest = min((t.width * t.height for t in tiles), default=0)
     for i in np.flatnonzero(~placed) if tiles else ():
-        for rect in around[i]:
-            # It may hold tiles whole, not cut them: a filmstrip floating over the speaker's video,
-            # whose faces are far smaller than the speaker's.
-            held = [t for t in tiles if rect.overlap(t) >= (1 - MAX_OVERLAP) * t.width * t.height]
-            clear = all(rect.overlap(t) == 0 for t in tiles if t not in held)
-            overlay = all(faces.boxes[faces.inside(t), 3].max(initial=0) * OVERLAY_FACES <= faces.boxes[i, 3] for t in held)
-            if rect.width * rect.height >= smallest and clear and overlay and not faces.cut_by(rect):
-                tiles.append(rect)
-                placed |= faces.inside(rect)
-                break
+        if not placed[i]:
+            speaker = _speaker(i, around[i], faces, tiles)
+            if speaker is not None:
+                tiles.append(speaker)
+                placed |= faces.inside(speaker)
     return tiles
+
+
+def _speaker(i: int, around: list[Rect], faces: _Faces, tiles: list[Rect]) -> Rect | None:
+    """The best rectangle around face ``i`` that can be a speaker's tile beside ``tiles``, or None.
+
+    It is no smaller than those tiles (a filmstrip's tiles are the small ones), cuts no face, and
+    overlaps no tile unless it holds it whole: a filmstrip floating over the speaker's video,
+    whose faces are OVERLAY_FACES times smaller than the speaker's.
+    """
+    smallest = min(t.width * t.height for t in tiles)
+    for rect in around:
+        held = [t for t in tiles if rect.overlap(t) >= (1 - MAX_OVERLAP) * t.width * t.height]
+        clear = all(rect.overlap(t) == 0 for t in tiles if t not in held)
+        overlay = all(faces.boxes[faces.inside(t), 3].max(initial=0) * OVERLAY_FACES <= faces.boxes[i, 3] for t in held)
+        if rect.width * rect.height >= smallest and clear and overlay and not faces.cut_by(rect):
+            return rect
+    return None
 
 
 def _group(lines: LineMaps, faces: _Faces, tiles: list[Rect], size: tuple[int, int]) -> list[Rect]:
