@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .rectangles import Rect
+from .rectangles import Rect, lattice_pitch
 
 FLAT_SHARE = 0.5
 FLAT_TOLERANCE = 3
@@ -51,7 +51,7 @@ def empty_cells(grey: np.ndarray, group: list[Rect]) -> list[Rect]:
     if len(group) < 2:
         return []
     w, h = group[0].width, group[0].height
-    pitch_x, pitch_y = _pitch([r.x0 for r in group], w), _pitch([r.y0 for r in group], h)
+    pitch_x, pitch_y = lattice_pitch([r.x0 for r in group], w), lattice_pitch([r.y0 for r in group], h)
     if pitch_x is None or pitch_y is None:
         return []
     # The lattice's origin: the tile nearest the top-left, each start fitted to its step.
@@ -91,22 +91,3 @@ def _is_card(cell: np.ndarray) -> bool:
         return False
     edge = np.concatenate([content[:2].ravel(), content[-2:].ravel(), content[:, :2].ravel(), content[:, -2:].ravel()])
     return edge.mean() < MAX_EDGE_CONTENT
-
-
-def _pitch(starts: list[int], size: int) -> float | None:
-    """Spacing of the rows (or columns) that tiles start on, or None with one row.
-
-    The smallest spacing between distinct starts gives each start its step
-    number; the pitch is then fitted to all of them (least squares), since
-    the app rounds every tile's position and one spacing can be a pixel or two
-    off, which nine columns along adds up.
-    """
-    starts = np.asarray(starts, np.float64)
-    gaps = np.diff(np.unique(starts))
-    gaps = gaps[gaps >= 0.9 * size]
-    if not len(gaps):
-        return None
-    steps = np.round((starts - starts.min()) / gaps.min())
-    if np.ptp(steps) == 0:
-        return None
-    return float(np.polyfit(steps, starts, 1)[0])

@@ -40,9 +40,9 @@ import cv2
 import numpy as np
 
 from ..types import FaceDetections, TileLayout
-from .camera_off import _pitch, empty_cells, shows_video
+from .camera_off import empty_cells, shows_video
 from .edges import LineMaps
-from .rectangles import Rect, around_face, of_size
+from .rectangles import Rect, around_face, lattice_pitch, of_size
 
 #: Frames are searched with their long side at most this many pixels, shrunk by a whole factor.
 WORK_SIDE = 3000
@@ -272,7 +272,7 @@ def _on_lattice(rects: list[Rect], faces: _Faces) -> list[Rect]:
     if not held:
         return []
     w, h = np.median([r.width for r in held]), np.median([r.height for r in held])
-    pitch_x, pitch_y = _pitch([r.x0 for r in held], w), _pitch([r.y0 for r in held], h)
+    pitch_x, pitch_y = lattice_pitch([r.x0 for r in held], w), lattice_pitch([r.y0 for r in held], h)
     # Apps use one gutter both ways: borrow the other direction's when a direction shows no pitch.
     if pitch_x is None:
         pitch_x = w + (pitch_y - h if pitch_y is not None else 0.04 * w)

@@ -139,3 +139,22 @@ def _nearest(is_peak: np.ndarray, lo: int, hi: int, nearest_last: bool) -> np.nd
     top side), else at ``lo``."""
     index = np.flatnonzero(is_peak[lo:hi]) + lo
     return index[::-1][:NEAREST] if nearest_last else index[:NEAREST]
+
+
+def lattice_pitch(starts: list[int], size: int) -> float | None:
+    """Spacing of the rows (or columns) that tiles start on, or None with one row.
+
+    The smallest spacing between distinct starts gives each start its step
+    number; the pitch is then fitted to all of them (least squares), since
+    the app rounds every tile's position and one spacing can be a pixel or two
+    off, which nine columns along adds up.
+    """
+    starts = np.asarray(starts, np.float64)
+    gaps = np.diff(np.unique(starts))
+    gaps = gaps[gaps >= 0.9 * size]
+    if not len(gaps):
+        return None
+    steps = np.round((starts - starts.min()) / gaps.min())
+    if np.ptp(steps) == 0:
+        return None
+    return float(np.polyfit(steps, starts, 1)[0])
