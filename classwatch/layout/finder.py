@@ -20,6 +20,9 @@ How the tiles are found
    same faces (a profile photo on its camera-off card), those are the tiles.
    Camera-off cards painted in the background colour are read off the
    lattice the tiles span (``camera_off.empty_cells``).
+   The sizes a few percent off the winner that faces voted for too are
+   searched with it (apps split a gallery into tiles a pixel or a few
+   percent apart).
 4. The faces left over vote again (a filmstrip beside a speaker, a
    participant strip above shared content), until no size has two faces.
 5. A face still without a tile takes its best rectangle that cuts no tile
@@ -53,6 +56,8 @@ SIZE_SLACK = 2
 MIN_VOTES = 1.5
 #: At most this many tile sizes per frame (gallery, strip, filmstrip ...).
 MAX_GROUPS = 4
+#: Sizes searched for one vote: the winner and those a few percent off it.
+MAX_SIZES = 3
 #: A rectangle off the lattice still belongs to it when within this many pixels of a row or column.
 LATTICE_SLACK = 3
 #: A speaker's tile may hold a floating filmstrip whose faces are this many times smaller.
@@ -139,7 +144,7 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
         # a rectangle of one size around each face too: the tiles are the rectangles around those.
         outer = _outer_size(new, around, faces)
         if outer is not None:
-            new = _group(lines, faces, tiles, outer) or new
+            new = _group(lines, faces, tiles, [outer]) or new
         # Faces on those cards are avatars: placed, so they start no group of their own.
         new += [cell for cell in empty_cells(grey, new) if not any(cell.overlap(t) for t in tiles)]
         tiles += new
@@ -173,9 +178,14 @@ def _speaker(i: int, around: list[Rect], faces: _Faces, tiles: list[Rect]) -> Re
     return None
 
 
-def _group(lines: LineMaps, faces: _Faces, tiles: list[Rect], size: tuple[int, int]) -> list[Rect]:
-    """The tiles of one size: every rectangle of that size clear of the tiles found, checked."""
-    found = [r for r in of_size(lines, *size) if not any(r.overlap(t) > MAX_OVERLAP * r.width * r.height for t in tiles)]
+def _group(lines: LineMaps, faces: _Faces, tiles: list[Rect], sizes: list[tuple[int, int]]) -> list[Rect]:
+    """The tiles of a size: every rectangle of about that size clear of the tiles found, checked.
+
+    ``sizes``: the size voted for, then sizes a few percent off it that a face of their own voted
+    for too (an app that splits a 2x2 gallery into tiles of 380 and 392 pixels).
+    """
+    found = [r for size in sizes for r in of_size(lines, *size)]
+    found = [r for r in sorted(found, key=lambda r: -r.score) if not any(r.overlap(t) > MAX_OVERLAP * r.width * r.height for t in tiles)]
     return _on_lattice(_plausible(found, faces), faces)
 
 
@@ -206,7 +216,7 @@ def _outer_size(group: list[Rect], around: list[list[Rect]], faces: _Faces) -> t
     return size if len(members) >= max(2, len(group) // 2) else None
 
 
-def _vote(around: list[list[Rect]], faces: _Faces, placed: np.ndarray, width: int, height: int) -> tuple[int, int] | None:
+def _vote(around: list[list[Rect]], faces: _Faces, placed: np.ndarray, width: int, height: int) -> list[tuple[int, int]] | None:
     """The tile size most faces not yet placed agree on, or None when no two agree."""
     rows = []
     for i, rects in enumerate(around):
@@ -250,8 +260,16 @@ def _vote(around: list[list[Rect]], faces: _Faces, placed: np.ndarray, width: in
     for f in np.unique(mf):
         mine = mf == f
         fine += (near[:, mine] * mweight[mine]).max(axis=1)
-    pick = int(np.argmax(fine + 0.01 * cand[members, 5]))
-    return int(mw[pick]), int(mh[pick])
+    order = np.argsort(-(fine + 0.01 * cand[members, 5]), kind="stable")
+    sizes: list[tuple[int, int]] = []
+    for k in order:
+        size = (int(mw[k]), int(mh[k]))
+        far = all(abs(size[0] - w0) > SIZE_SLACK or abs(size[1] - h0) > SIZE_SLACK for w0, h0 in sizes)
+        if far and (not sizes or fine[k] >= 0.5):
+            sizes.append(size)
+        if len(sizes) == MAX_SIZES:
+            break
+    return sizes
 
 
 def _plausible(found: list[Rect], faces: _Faces) -> list[Rect]:
