@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .track import iou_matrix
 
 MIN_IOU = 0.3
 
@@ -102,14 +103,8 @@ def score_faces(reported: np.ndarray, label: Labelled) -> FaceScore:
     """Score reported boxes (N, 4) (x, y, w, h) against one labelled capture."""
     reported = np.asarray(reported, np.float64).reshape(-1, 4)
     truth = label.faces
-    iou = _iou(reported, truth)
-    centre = reported[:, :2] + reported[:, 2:] / 2
-    inside = (
-        (centre[:, None, 0] >= truth[None, :, 0])
-        & (centre[:, None, 0] <= truth[None, :, 0] + truth[None, :, 2])
-        & (centre[:, None, 1] >= truth[None, :, 1])
-        & (centre[:, None, 1] <= truth[None, :, 1] + truth[None, :, 3])
-    )
+    iou = iou_matrix(reported, truth)
+    inside = _centre_inside(reported, truth)
     candidates = sorted(((iou[i, j], i, j) for i, j in zip(*np.nonzero((iou >= MIN_IOU) | inside))), reverse=True)
     used_reported, used_truth = set(), set()
     for _, i, j in candidates:
@@ -121,17 +116,13 @@ def score_faces(reported: np.ndarray, label: Labelled) -> FaceScore:
     unmatched = reported[[i for i in range(len(reported)) if i not in used_reported]]
     on_avatars = 0
     if len(unmatched) and len(label.avatars):
-        c = unmatched[:, :2] + unmatched[:, 2:] / 2
-        a = label.avatars
-        in_avatar = (c[:, None, 0] >= a[:, 0]) & (c[:, None, 0] <= a[:, 0] + a[:, 2]) & (c[:, None, 1] >= a[:, 1]) & (c[:, None, 1] <= a[:, 1] + a[:, 3])
-        on_avatars = int(np.count_nonzero(in_avatar.any(axis=1) | (_iou(unmatched, a) >= MIN_IOU).any(axis=1)))
+        near = _centre_inside(unmatched, label.avatars) | (iou_matrix(unmatched, label.avatars) >= MIN_IOU)
+        on_avatars = int(np.count_nonzero(near.any(axis=1)))
     return FaceScore(hits, len(missed), len(unmatched), on_avatars, missed)
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(A, B) IoU of (x, y, w, h) boxes."""
-    a, b = a[:, None, :], b[None, :, :]
-    w = np.clip(np.minimum(a[..., 0] + a[..., 2], b[..., 0] + b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    h = np.clip(np.minimum(a[..., 1] + a[..., 3], b[..., 1] + b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = w * h
-    return inter / np.maximum(a[..., 2] * a[..., 3] + b[..., 2] * b[..., 3] - inter, 1e-9)
+def _centre_inside(boxes: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """(N, M) whether the centre of each box (x, y, w, h) lies in each region (borders included)."""
+    c = boxes[:, None, :2] + boxes[:, None, 2:] / 2
+    return np.all((c >= regions[None, :, :2]) & (c <= regions[None, :, :2] + regions[None, :, 2:]), axis=2)
+

@@ -11,8 +11,8 @@ from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_fac
 from classwatch.detect import ALIASES, DETECTORS, canonical_name, make_detector
 from classwatch.detect.yunet import CANONICAL_DROP, CANONICAL_SIDE, YuNetDetector, canonical_boxes
 from classwatch.errors import ModelError
-from classwatch.scoring import _iou as iou
 from classwatch.synthetic import render_gallery
+from classwatch.track import iou_matrix as iou
 from classwatch.types import TileLayout
 
 HEIGHTS = (24, 28, 32, 40, 48, 64, 80)  # pasted face heights in a 1920x1080 7x7 gallery

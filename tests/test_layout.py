@@ -107,7 +107,8 @@ def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move
     moved = np.full_like(gallery.image, gallery.image[0, 0])  # the window moved: the tiles are elsewhere
     moved[60:, 60:] = gallery.image[:-60, :-60]
     # The check the tracker makes: the tiles' sides step where the tiles are, and no longer once they moved.
-    assert np.median(side_steps(gallery.image, first.boxes)) > 2 * np.median(side_steps(moved, first.boxes))
+    before, after = (cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) for image in (gallery.image, moved))
+    assert np.median(side_steps(before, first.boxes)) > 2 * np.median(side_steps(after, first.boxes))
     again = tracker.update(moved, 2.0)
     assert tracker.last_found and len(again) >= 20
     assert np.median(again.boxes[:, 0] - first.boxes[: len(again), 0]) == pytest.approx(60, abs=8)

@@ -8,8 +8,8 @@ question is only at what scale to look (figures and the recall by face size
 in models/face_detection_yunet.md):
 
 * a tile is scaled so that it is ``TILE_HEIGHT`` pixels tall (never more than
-  ``MAX_UPSCALE`` times): a participant's face is rarely under a sixth of its
-  tile, so faces arrive at 25 px or more, where YuNet finds 98 % of them,
+  ``MAX_UPSCALE`` times): a face a ninth of its tile's height or more arrives
+  at 24 px or more, where YuNet finds 98 % of them (benchmarks/yunet_scale.py),
   and a large speaker tile costs no more than a small one;
 * a whole frame (no tiles known yet, or none at all) is looked at with its
   long side at ``FRAME_SIDE``, and small frames are enlarged so that the

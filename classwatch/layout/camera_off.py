@@ -19,9 +19,8 @@ FLAT_SHARE = 0.5
 FLAT_TOLERANCE = 3
 
 
-def shows_video(image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """(T,) True where a tile shows camera video. image: (H, W, 3) uint8 BGR; boxes: (T, 4) x, y, w, h."""
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+def shows_video(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(T,) True where a tile shows camera video. grey: (H, W) uint8; boxes: (T, 4) x, y, w, h."""
     half = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2), interpolation=cv2.INTER_NEAREST)
     video = np.ones(len(boxes), bool)
     for i, (x, y, w, h) in enumerate(np.asarray(boxes, np.int64) // 2):

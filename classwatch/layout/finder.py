@@ -83,13 +83,15 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
     # A whole factor keeps every tile the same size in pixels (at 0.74, tiles of one gallery come
     # out 213, 214 or 215 pixels wide, and the search for one size misses some).
     scale = 1.0 / int(np.ceil(max(height, width) / WORK_SIDE))
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     work = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    tiles = _tiles(cv2.cvtColor(work, cv2.COLOR_BGR2GRAY), LineMaps.of(work), _scaled_faces(faces, scale))
+    work_grey = grey if scale == 1.0 else cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    tiles = _tiles(work_grey, LineMaps.of(work), _scaled_faces(faces, scale))
     if not tiles:
         return TileLayout.whole_frame(width, height)
     boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
     boxes = np.round(boxes).astype(np.int32)
-    return TileLayout(boxes, shows_video(image, boxes), grid=True)
+    return TileLayout(boxes, shows_video(grey, boxes), grid=True)
 
 
 class _Faces:

@@ -57,9 +57,6 @@ class Rect(NamedTuple):
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
         return max(0, w) * max(0, h)
 
-    def contains(self, x: float, y: float) -> bool:
-        return self.x0 <= x < self.x1 and self.y0 <= y < self.y1
-
 
 def around_face(lines: LineMaps, box: np.ndarray) -> list[Rect]:
     """Rectangles enclosing a face box (x, y, w, h), best first."""

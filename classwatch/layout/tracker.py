@@ -62,33 +62,30 @@ class LayoutTracker:
 
     def update(self, image: np.ndarray, t: float) -> TileLayout:
         found = self._found
-        if found is not None and self._still_valid(found, image, t):
+        fresh = found is None or image.shape != found.shape
+        fresh = fresh or not 0 <= t - found.t < (MAX_AGE_S if found.layout.grid else RETRY_S)
+        if not fresh and not found.layout.grid:
             self.last_found = False
-            layout = found.layout
-            return TileLayout(layout.boxes, shows_video(image, layout.boxes), grid=True)
+            return found.layout
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        if not fresh and np.mean(side_steps(grey, found.layout.boxes) >= KEEP_SHARE * found.steps) >= KEEP_TILES:
+            self.last_found = False
+            return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
         layout = find_layout(image, self.detector.detect(image, None))
-        self._found = _Found(layout, image.shape, t, side_steps(image, layout.boxes) if layout.grid else np.zeros(0))
+        self._found = _Found(layout, image.shape, t, side_steps(grey, layout.boxes) if layout.grid else np.zeros(0))
         self.last_found = True
         return layout
 
-    def _still_valid(self, found: _Found, image: np.ndarray, t: float) -> bool:
-        if image.shape != found.shape or not 0 <= t - found.t < (MAX_AGE_S if found.layout.grid else RETRY_S):
-            return False
-        if not found.layout.grid:
-            return True
-        now = side_steps(image, found.layout.boxes)
-        return bool(np.mean(now >= KEEP_SHARE * found.steps) >= KEEP_TILES)
 
-
-def side_steps(image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """(T,) share of pixels along each tile's sides where the picture steps across the side.
+def side_steps(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(T,) share of pixels along each tile's sides where the (H, W) grey picture steps across the side.
 
     Sampled at SIDE_SAMPLES points per side, comparing the pixels two either
     side of it (a side blurred over a pixel or two still steps).
     """
-    height, width = image.shape[:2]
+    height, width = grey.shape
     out = np.zeros(len(boxes))
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.int16)
+    grey = grey.astype(np.int16)
     for i, (x, y, w, h) in enumerate(np.asarray(boxes, np.int64)):
         xs = np.linspace(x, x + w - 1, SIDE_SAMPLES).astype(np.int64)
         ys = np.linspace(y, y + h - 1, SIDE_SAMPLES).astype(np.int64)
