@@ -141,6 +141,8 @@ def real():
         ("bbb_speaker4.png", "speaker above a filmstrip"),
         ("bbb_presentation4.png", "strip of touching tiles above a shared slide"),
         ("elementcall6.png", "Element Call: rounded tiles on a gradient"),
+        ("meet_room4.png", "Meet 2x2 of two tile widths, a meeting room whose tile sides drown in brick"),
+        ("meet_grid75.png", "Meet 75 tiles, most camera-off cards painted in the background colour"),
     ],
 )
 def test_real_layouts(yunet, real, name, kind):
@@ -159,6 +161,20 @@ def test_no_face_is_reported_on_an_avatar_or_a_panel(real):
         assert score.on_avatars == 0 and score.misses == 0, name
 
 
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("meet_room4.png", "a meeting room's camera: five people, 12 to 16 px, in one tile"),
+        ("zoom_dark16.png", "a face backlit by a window scores under YuNet's threshold, kept in its video tile"),
+    ],
+)
+def test_every_face_of_a_room_tile_and_a_backlit_tile_is_found(real, name, why):
+    pipeline = Pipeline(PipelineConfig(emotions=False, redetect_s=0))
+    label = real[name]
+    faces = pipeline.process(Frame(cv2.imread(str(label.path)), 0.0)).faces
+    assert score_faces(faces.boxes, label).misses == 0, why
+
+
 def test_the_development_set_as_a_whole(real):
     """A floor under today's figures (benchmarks/real_galleries.py prints them): a change that loses faces
     or tiles on real calls fails here, whatever it does to synthetic galleries."""
@@ -172,7 +188,7 @@ def test_the_development_set_as_a_whole(real):
         score = score_faces(result.faces.boxes, label)
         total = score if total is None else total + score
         right += (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
-    assert total.recall >= 0.93 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 18
+    assert total.recall >= 0.97 and total.precision >= 0.97 and total.on_avatars == 0 and right >= 20
 
 
 def test_the_screen_recording_keeps_its_six_faces(real):

@@ -34,6 +34,10 @@ MODEL = "face_detection_yunet_2023mar.onnx"
 #: YuNet's own default threshold: every avatar and name card a real call shows
 #: scores under it or is a face (avatars are told apart by their tile, not here).
 SCORE_THRESHOLD = 0.5
+#: A video tile is expected to show someone: its best face needs only this share of the
+#: threshold (a backlit face against a window scores 0.42 in zoom_dark16.png). A second face in
+#: a tile, and any face of a whole frame, needs the full threshold.
+TILE_SCORE_SHARE = 0.7
 NMS_IOU = 0.3
 #: Tiles are looked at this many pixels tall.
 TILE_HEIGHT = 224
@@ -67,6 +71,7 @@ class YuNetDetector(TiledDetector):
         if not path.is_file():
             raise ModelError(f"face detector model not found: {path}")
         self.min_score = SCORE_THRESHOLD if min_score is None else min_score
+        self.extra_face_min_score = self.min_score
         self._path = path
         self._nets: OrderedDict[tuple[int, int], cv2.FaceDetectorYN] = OrderedDict()
         self._net((320, 320))  # load now, so a missing or corrupt file fails at start-up
@@ -82,7 +87,7 @@ class YuNetDetector(TiledDetector):
         net = self._nets.pop(size, None)
         if net is None:
             try:
-                net = cv2.FaceDetectorYN.create(str(self._path), "", size, self.min_score, NMS_IOU, 5000)
+                net = cv2.FaceDetectorYN.create(str(self._path), "", size, TILE_SCORE_SHARE * self.min_score, NMS_IOU, 5000)
             except cv2.error as exc:
                 message = str(exc).strip().splitlines()[-1]
                 raise ModelError(f"cannot load the face detector {self._path}: {message}") from None
@@ -95,7 +100,7 @@ class YuNetDetector(TiledDetector):
         found = []
         for x, y, w, h in regions.tolist():
             scale = min(MAX_UPSCALE, TILE_HEIGHT / max(h, 1))
-            found.append(self._look(image[y : y + h, x : x + w], scale).offset(x, y))
+            found.append(self._look(image[y : y + h, x : x + w], scale, min_score=TILE_SCORE_SHARE * self.min_score).offset(x, y))
         return found
 
     def _detect_frame(self, image: np.ndarray) -> FaceDetections:
@@ -103,8 +108,9 @@ class YuNetDetector(TiledDetector):
         scale = max(FRAME_SIDE / max(height, width), MIN_FACE_INPUT / (FRAME_MIN_FACE * height))
         return self._look(image, min(scale, MAX_UPSCALE))
 
-    def _look(self, picture: np.ndarray, scale: float, raw: bool = False) -> FaceDetections:
-        """Faces in ``picture`` looked at ``scale`` times its size, boxes in its own pixels.
+    def _look(self, picture: np.ndarray, scale: float, raw: bool = False, min_score: float | None = None) -> FaceDetections:
+        """Faces in ``picture`` looked at ``scale`` times its size, boxes in its own pixels,
+        scoring at least ``min_score`` (default: the detector's threshold).
 
         Boxes are canonical (``canonical_boxes``) unless ``raw``: YuNet's own box is
         for benchmarks/face_box_framing.py, which measures the conversion.
@@ -124,7 +130,8 @@ class YuNetDetector(TiledDetector):
         if rows is None:
             return FaceDetections.empty()
         # On a tiny, blank input (a 32x32 black square) YuNet can return a row of NaNs.
-        rows = rows[np.isfinite(rows).all(axis=1)].astype(np.float32) / np.float32(scale)
+        rows = rows[np.isfinite(rows).all(axis=1) & (rows[:, -1] >= (self.min_score if min_score is None else min_score))]
+        rows = rows.astype(np.float32) / np.float32(scale)
         if not len(rows):
             return FaceDetections.empty()
         rows[:, -1] *= scale  # the score is not a length

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .rectangles import Rect, lattice_pitch
+from .rectangles import Rect, lattice_cells
 
 FLAT_SHARE = 0.5
 FLAT_TOLERANCE = 3
@@ -39,36 +39,16 @@ def empty_cells(grey: np.ndarray, group: list[Rect]) -> list[Rect]:
     """Camera-off tiles with no visible edge, in the lattice of a group of tiles.
 
     Meet and Teams paint a camera-off tile in the background colour: only its
-    avatar and name show, so no rectangle can be found. They sit in the
-    lattice the group's tiles span (pitch = the smallest spacing between
-    rows and between columns). A free cell of it is a camera-off tile when it
-    is mostly flat (``FLAT_SHARE``) but not empty (at least ``MIN_CONTENT``
-    of its pixels differ from the fill by ``CONTENT_STEP`` levels) and what
-    differs stays off its border (an avatar and a name inside a card, not the
-    edge of something passing through).
+    avatar and name show, so no rectangle can be found, but it sits in a cell
+    of the lattice the group's tiles span (``rectangles.lattice_cells``). A
+    free cell is a camera-off tile when it is mostly flat (``FLAT_SHARE``)
+    but not empty (at least ``MIN_CONTENT`` of its pixels differ from the
+    fill by ``CONTENT_STEP`` levels) and what differs stays off its border
+    (an avatar and a name inside a card, not the edge of something passing
+    through).
     """
-    if len(group) < 2:
-        return []
-    w, h = group[0].width, group[0].height
-    pitch_x, pitch_y = lattice_pitch([r.x0 for r in group], w), lattice_pitch([r.y0 for r in group], h)
-    if pitch_x is None or pitch_y is None:
-        return []
-    # The lattice's origin: the tile nearest the top-left, each start fitted to its step.
-    x_ref, y_ref = min(r.x0 for r in group), min(r.y0 for r in group)
-    cols = {round((r.x0 - x_ref) / pitch_x) for r in group}
-    rows = {round((r.y0 - y_ref) / pitch_y) for r in group}
-    taken = {(round((r.x0 - x_ref) / pitch_x), round((r.y0 - y_ref) / pitch_y)) for r in group}
     height, width = grey.shape
-    found = []
-    for j in range(min(rows), max(rows) + 1):
-        for i in range(min(cols), max(cols) + 1):
-            x, y = round(x_ref + i * pitch_x), round(y_ref + j * pitch_y)
-            cell = Rect(x, y, x + w, y + h, 0.0)
-            if (i, j) in taken or x < 0 or y < 0 or x + w > width or y + h > height or any(cell.overlap(r) for r in group):
-                continue
-            if _is_card(grey[y : y + h, x : x + w]):
-                found.append(cell)
-    return found
+    return [c for c in lattice_cells(group, width, height, max_overlap=0.0) if _is_card(grey[c.y0 : c.y1, c.x0 : c.x1])]
 
 
 MIN_CONTENT = 0.005

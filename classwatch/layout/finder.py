@@ -45,7 +45,7 @@ import numpy as np
 from ..types import FaceDetections, TileLayout
 from .camera_off import empty_cells, shows_video
 from .edges import LineMaps
-from .rectangles import Rect, around_face, lattice_pitch, of_size
+from .rectangles import Rect, around_face, lattice_cells, lattice_pitch, of_size
 
 #: Frames are searched with their long side at most this many pixels, shrunk by a whole factor.
 WORK_SIDE = 3000
@@ -147,6 +147,9 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
         outer = _outer_size(new, around, faces)
         if outer is not None:
             new = _group(lines, faces, tiles, [outer]) or new
+        # A video tile whose sides drown in its picture (small people before a brick wall) still
+        # sits in the group's lattice: a free cell holding faces is a tile.
+        new += [c for c in lattice_cells(new, lines.width, lines.height, MAX_OVERLAP) if _holds_faces(c, faces, placed, tiles)]
         # Faces on those cards are avatars: placed, so they start no group of their own.
         new += [cell for cell in empty_cells(grey, new) if not any(cell.overlap(t) for t in tiles)]
         tiles += new
@@ -161,6 +164,13 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
                 tiles.append(speaker)
                 placed |= faces.inside(speaker)
     return tiles
+
+
+def _holds_faces(cell: Rect, faces: _Faces, placed: np.ndarray, tiles: list[Rect]) -> bool:
+    """Whether a lattice cell holds faces no tile holds, cuts none, and overlaps no tile found before."""
+    return bool((faces.inside(cell) & ~placed).any()) and not faces.cut_by(cell) and not any(
+        cell.overlap(t) > MAX_OVERLAP * cell.width * cell.height for t in tiles
+    )
 
 
 def _speaker(i: int, around: list[Rect], faces: _Faces, tiles: list[Rect]) -> Rect | None:

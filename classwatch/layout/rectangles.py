@@ -155,3 +155,38 @@ def lattice_pitch(starts: list[int], size: int) -> float | None:
     if np.ptp(steps) == 0:
         return None
     return float(np.polyfit(steps, starts, 1)[0])
+
+
+def lattice_cells(group: list[Rect], width: int, height: int, max_overlap: float) -> list[Rect]:
+    """The free cells of the lattice a group of tiles spans, inside a ``width`` x ``height`` frame.
+
+    Apps lay a gallery out on one lattice (pitch = the smallest spacing
+    between the group's rows and between its columns, fitted to all of them),
+    so a tile whose own sides could not be found (a camera-off card painted in
+    the background colour, a busy room picture whose edges drown in its
+    texture) still sits in a cell of it. Cells between the group's first and
+    last rows and columns are returned, the size of the group's first tile,
+    when they overlap no tile of the group by more than ``max_overlap`` of
+    their area (neighbouring tiles may share a border line).
+    """
+    if len(group) < 2:
+        return []
+    w, h = group[0].width, group[0].height
+    pitch_x, pitch_y = lattice_pitch([r.x0 for r in group], w), lattice_pitch([r.y0 for r in group], h)
+    if pitch_x is None or pitch_y is None:
+        return []
+    # The lattice's origin: the tile nearest the top-left, each start fitted to its step.
+    x_ref, y_ref = min(r.x0 for r in group), min(r.y0 for r in group)
+    cols = {round((r.x0 - x_ref) / pitch_x) for r in group}
+    rows = {round((r.y0 - y_ref) / pitch_y) for r in group}
+    taken = {(round((r.x0 - x_ref) / pitch_x), round((r.y0 - y_ref) / pitch_y)) for r in group}
+    cells = []
+    for j in range(min(rows), max(rows) + 1):
+        for i in range(min(cols), max(cols) + 1):
+            x, y = round(x_ref + i * pitch_x), round(y_ref + j * pitch_y)
+            cell = Rect(x, y, min(width, x + w), min(height, y + h), 0.0)
+            if (i, j) in taken or x < 0 or y < 0 or cell.width < 0.9 * w or cell.height < 0.9 * h:
+                continue
+            if all(cell.overlap(r) <= max_overlap * w * h for r in group):
+                cells.append(cell)
+    return cells
