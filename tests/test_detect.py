@@ -164,6 +164,19 @@ def test_the_best_face_of_a_video_tile_needs_a_lower_score_than_a_face_in_a_whol
     assert len(yunet.detect(image, TileLayout(np.array([[0, 0, 240, 300]]), [True], grid=True))) == 1
 
 
+def test_a_tile_whose_faces_are_known_is_looked_at_smaller_and_still_finds_them(astronaut):
+    yunet = YuNetDetector()
+    close_up = np.ascontiguousarray(astronaut[30:250])  # the face fills half the tile's height
+    tile = TileLayout(np.array([[0, 0, 240, 220]]), [True], grid=True)
+    first = yunet.detect(close_up, tile)
+    assert len(first) == 1
+    yunet._nets.clear()
+    again = yunet.detect(close_up, tile, face_heights=first.boxes[:, 3])
+    assert len(again) == 1 and iou(again.boxes, first.boxes)[0, 0] > 0.8
+    # Looked at in a smaller input than TILE_HEIGHT: half the face at MIN_KNOWN_INPUT is enough.
+    assert max(h for _, h in yunet._nets) < 224
+
+
 def test_layout_without_grid_searches_the_whole_frame_as_tile_0(yunet, astronaut):
     assert yunet.detect(astronaut, TileLayout.whole_frame(240, 300)).tile.tolist() == [0]
 

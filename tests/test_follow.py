@@ -23,14 +23,16 @@ class CentreDetector:
 
     def __init__(self, frame_faces: np.ndarray | None = None) -> None:
         self.asked: list[list[tuple[int, ...]]] = []
+        self.heights: list[list[float]] = []  # the face_heights each tile was asked about with
         self.frame_faces = np.zeros((0, 4), np.float32) if frame_faces is None else np.asarray(frame_faces, np.float32)
 
-    def detect(self, image: np.ndarray, layout: TileLayout | None = None) -> FaceDetections:
+    def detect(self, image: np.ndarray, layout: TileLayout | None = None, face_heights: np.ndarray | None = None) -> FaceDetections:
         if layout is None:
             boxes = self.frame_faces
             centres = boxes[:, None, :2] + boxes[:, None, 2:] / 2
             return FaceDetections(boxes, np.full(len(boxes), 0.9), np.repeat(centres, 6, axis=1))
         self.asked.append([tuple(int(v) for v in box) for box in layout.boxes[layout.video]])
+        self.heights.append([0.0] * len(layout) if face_heights is None else list(face_heights))
         x, y, w, h = layout.boxes.T.astype(np.float32)
         boxes = np.stack([x + w / 3, y + h / 4, w / 3, h / 2], axis=1)
         keypoints = np.repeat(boxes[:, None, :2], 6, axis=1)
@@ -81,6 +83,17 @@ def test_every_tile_is_detected_again_within_redetect_s():
     assert sum(len(a) for a in fake.asked) < 12 * len(gallery.tiles) / 2
     # Staggered: after the first frame, never all tiles in one frame.
     assert max(len(a) for a in fake.asked[1:]) < len(gallery.tiles)
+
+
+def test_a_tile_is_detected_again_with_the_height_of_the_faces_it_showed():
+    gallery = render_gallery(3, 3, seed=1)
+    layout = TileLayout(gallery.tiles, gallery.video, grid=True)
+    fake = CentreDetector()
+    follower = FaceFollower(fake, redetect_s=2.0)
+    follower.detect(gallery.image, layout, 0.0)
+    assert fake.heights[0] == [0.0] * 9  # first sight: nothing known
+    follower.detect(gallery.image, layout, 10.0)  # every deadline passed
+    assert fake.heights[-1] == pytest.approx((gallery.tiles[:, 3] / 2).tolist())  # the fake's face is half its tile
 
 
 def test_changed_layout_and_no_grid_are_detected_afresh():

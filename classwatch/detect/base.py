@@ -34,8 +34,14 @@ class FaceDetector(Protocol):
 
     name: str
 
-    def detect(self, image: np.ndarray, layout: TileLayout | None = None) -> FaceDetections:
-        """image: (H, W, 3) uint8 BGR. Boxes come back in pixels of ``image``."""
+    def detect(self, image: np.ndarray, layout: TileLayout | None = None, face_heights: np.ndarray | None = None) -> FaceDetections:
+        """image: (H, W, 3) uint8 BGR. Boxes come back in pixels of ``image``.
+
+        face_heights: (T,) for each tile of ``layout``, the height in pixels of
+        the smallest face last seen there (0: none known). A detector may look
+        at such a tile at a cheaper scale that still finds faces half that
+        tall: smaller ones would be dropped anyway (``MIN_RELATIVE_SIZE``).
+        """
         ...
 
 
@@ -56,7 +62,7 @@ class TiledDetector(ABC):
     def __init__(self, max_faces_per_tile: int = MAX_FACES_PER_TILE) -> None:
         self.max_faces_per_tile = max_faces_per_tile
 
-    def detect(self, image: np.ndarray, layout: TileLayout | None = None) -> FaceDetections:
+    def detect(self, image: np.ndarray, layout: TileLayout | None = None, face_heights: np.ndarray | None = None) -> FaceDetections:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
         regions, tiles = _regions(image.shape[1], image.shape[0], layout)
@@ -67,7 +73,11 @@ class TiledDetector(ABC):
         # at many distances.
         per_tile = layout is not None and layout.grid
         limit = self.max_faces_per_tile if per_tile else None
-        found = self._detect_regions(image, regions, limit) if per_tile else [self._detect_frame(image)]
+        if per_tile:
+            known = np.zeros(len(regions)) if face_heights is None else np.asarray(face_heights, np.float64)[tiles]
+            found = self._detect_regions(image, regions, limit, known)
+        else:
+            found = [self._detect_frame(image)]
         parts = []
         for tile, faces in zip(tiles, found):
             if per_tile and len(faces) > 1:
@@ -86,15 +96,17 @@ class TiledDetector(ABC):
         By default one region like any tile; a detector whose reach depends
         on the scale it looks at overrides this to search several scales.
         """
-        return self._detect_regions(image, np.array([[0, 0, image.shape[1], image.shape[0]]], np.int32), None)[0]
+        return self._detect_regions(image, np.array([[0, 0, image.shape[1], image.shape[0]]], np.int32), None, np.zeros(1))[0]
 
     @abstractmethod
-    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
+    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None, known: np.ndarray) -> list[FaceDetections]:
         """Faces inside each region.
 
         regions: (R, 4) int (x, y, w, h), non-empty and inside ``image``.
         limit: how many faces per region will be kept (None: all), for
         detectors that can save work with it; returning more is fine.
+        known: (R,) smallest face height last seen in each region, 0 if none
+        (see ``FaceDetector.detect``); a detector may ignore it.
         Returns R FaceDetections with boxes and keypoints in pixels of ``image``.
         """
 

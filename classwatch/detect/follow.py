@@ -113,7 +113,9 @@ class FaceFollower:
         self.last_detected, self.last_followed = len(stale), len(parts)
         if stale:
             index = np.array(stale)
-            found = self.detector.detect(image, TileLayout(layout.boxes[index], layout.video[index], grid=True))
+            # A tile whose faces were seen is looked at only as closely as they need (see FaceDetector.detect).
+            known = [_smallest_face(remembered.get(keys[i])) for i in stale]
+            found = self.detector.detect(image, TileLayout(layout.boxes[index], layout.video[index], grid=True), np.array(known))
             found = FaceDetections(found.boxes, found.scores, found.keypoints, index[found.tile])
             parts.append(found)
             for i in stale:
@@ -169,6 +171,11 @@ def _same_tiles(memory: dict[tuple[int, int, int, int], _Followed], keys: list[t
     jitter = np.abs(np.array(keys)[:, None, :] - np.array(old)[None, :, :]).max(axis=2)
     nearest = jitter.argmin(axis=1)
     return {key: memory[old[j]] for key, j, row in zip(keys, nearest, jitter) if row[j] <= TILE_JITTER}
+
+
+def _smallest_face(memory: _Followed | None) -> float:
+    """Height of the smallest face a tile showed when last seen, 0 if none."""
+    return float(memory.faces.boxes[:, 3].min()) if memory is not None and len(memory.faces) else 0.0
 
 
 def _clip(box: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -45,7 +45,7 @@ class HaarDetector(TiledDetector):
             raise ModelError(f"cannot load the Haar cascade {path}")
         self.min_score = 0.0 if min_score is None else min_score
 
-    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
+    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None, known: np.ndarray) -> list[FaceDetections]:
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         return [self._detect_region(gray, region) for region in regions]
 

@@ -10,7 +10,10 @@ in models/face_detection_yunet.md):
 * a tile is scaled so that it is ``TILE_HEIGHT`` pixels tall (never more than
   ``MAX_UPSCALE`` times): a face a ninth of its tile's height or more arrives
   at 24 px or more, where YuNet finds 98 % of them (benchmarks/yunet_scale.py),
-  and a large speaker tile costs no more than a small one;
+  and a large speaker tile costs no more than a small one. A tile whose faces
+  were seen a moment ago (``FaceFollower`` re-detecting it) is looked at only
+  as large as half of its smallest face needs (``MIN_KNOWN_INPUT``): a 7x7
+  gallery's close-ups then cost about half;
 * a whole frame (no tiles known yet, or none at all) is looked at with its
   long side at ``FRAME_SIDE``, and small frames are enlarged so that the
   smallest faces a call shows at that size (``FRAME_MIN_FACE`` of the frame
@@ -39,9 +42,12 @@ SCORE_THRESHOLD = 0.5
 #: a tile, and any face of a whole frame, needs the full threshold.
 TILE_SCORE_SHARE = 0.7
 NMS_IOU = 0.3
-#: Tiles are looked at this many pixels tall.
+#: Tiles are looked at this many pixels tall ...
 TILE_HEIGHT = 224
 MAX_UPSCALE = 2.0
+#: ... or, where faces were seen before, only so large that a face half as tall as the smallest
+#: of them arrives at this many pixels (YuNet finds 98 % from 24 px, benchmarks/yunet_scale.py).
+MIN_KNOWN_INPUT = 32
 #: A whole frame is looked at with its long side this long ...
 FRAME_SIDE = 1280
 #: ... or larger, until faces of this share of the frame height are MIN_FACE_INPUT pixels.
@@ -96,10 +102,15 @@ class YuNetDetector(TiledDetector):
         self._nets[size] = net
         return net
 
-    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None) -> list[FaceDetections]:
+    def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None, known: np.ndarray) -> list[FaceDetections]:
         found = []
-        for x, y, w, h in regions.tolist():
+        for (x, y, w, h), face in zip(regions.tolist(), known.tolist()):
             scale = min(MAX_UPSCALE, TILE_HEIGHT / max(h, 1))
+            if face > 0 and 2 * MIN_KNOWN_INPUT / face < scale:
+                # A face seen there before: half its height at MIN_KNOWN_INPUT is enough. The scale
+                # drops in steps of sqrt(2), so that a gallery's tiles share a few input sizes
+                # (each new size re-plans YuNet, see _net).
+                scale /= np.sqrt(2) ** np.floor(2 * np.log2(scale * face / (2 * MIN_KNOWN_INPUT)))
             found.append(self._look(image[y : y + h, x : x + w], scale, min_score=TILE_SCORE_SHARE * self.min_score).offset(x, y))
         return found
 
