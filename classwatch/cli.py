@@ -1,34 +1,68 @@
 """The ``classwatch`` command line.
 
 Every user mistake (bad path, corrupt model, no faces, ...) is a
-ClasswatchError: it is printed as one line on stderr and the exit status is 2.
-Anything else is a bug and keeps its traceback.
+ClasswatchError: it is printed as one line on stderr and the exit status is 2,
+as are usage errors (a bad flag value). Anything else is a bug and keeps its
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .detect import ALIASES, DETECTORS
-from .errors import ClasswatchError, InputError, NoFacesError, PolicyError
+from .errors import ClasswatchError, InputError, ModelError, NoFacesError, PolicyError, SettingsError
 from .policy_commands import register as register_policy_commands
 from .session.commands import register as register_session_commands
 from .ui.app_command import register as register_app_command
 from .types import EXPRESSIONS
 
 EXIT_USER_ERROR = 2
+#: 128 + SIGPIPE: what a Unix tool stopped by a closed pipe (`cat big | head`) exits with.
+EXIT_BROKEN_PIPE = 141
 
 
-def _positive(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return number
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in the one-line form of every other error (the usage is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"classwatch: error: {message} (see {self.prog} --help)\n")
+
+
+def _every(value: str) -> float:
+    """--every in seconds, within the range the settings allow. Not an argparse type, whose
+    message would read "argument --every: ...": a typo and a number out of range get this one."""
+    from .settings import RANGES
+
+    low, high = RANGES["sample_every_s"]
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan  # fails the range check
+    if not low <= seconds <= high:
+        raise SettingsError(f"--every must be a number of seconds between {low:g} and {high:g}, got {value}")
+    return seconds
+
+
+def _check_model_name(model: str | None) -> None:
+    """ModelError for an unknown model name, listing the bundled ones; without this the
+    error names a card path that, in an installed app, is not even a folder there is.
+    A .json or .tflite path is checked when it is loaded."""
+    from .classify import resolve_model
+
+    if model is None or Path(model).suffix in (".json", ".tflite") or resolve_model(model).is_file():
+        return
+    folder = resolve_model(None).parent  # where the default model was found
+    names = sorted(card.stem for card in folder.glob("*.json") if card.with_suffix(".tflite").is_file())
+    raise ModelError(f"unknown model {model!r} (available: {', '.join(names) or 'none'}; or give a .json or .tflite path)")
 
 
 def _count(value: str) -> int:
@@ -43,7 +77,7 @@ def _count(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="classwatch", description="Anonymous class-mood readings from a video-call gallery.")
+    parser = _Parser(prog="classwatch", description="Anonymous class-mood readings from a video-call gallery.")
     parser.add_argument("--version", action="version", version=f"classwatch {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -51,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="image, video or folder (default: the bundled demo video)")
     # No defaults here: an absent flag takes the value in force (settings, admin policy).
     p.add_argument("--detector", choices=(*DETECTORS, *ALIASES), help="face detector (default: from the settings, yunet)")
-    p.add_argument("--every", type=_positive, metavar="SECONDS", help="sample a video every N seconds (default: from the settings, 1)")
+    p.add_argument("--every", metavar="SECONDS", help="sample a video every N seconds (default: from the settings, 1)")
     p.add_argument("--model", help="expression model name or .json/.tflite path")
     p.add_argument("--min-faces", type=int, help="minimum group size for a class reading, at least 3 (default: from the settings, 3)")
     p.add_argument("--json", action="store_true", help="print one JSON document to stdout")
@@ -81,15 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callable | None = None) -> list[dict]:
     """Run the pipeline over every input; ``on_result(result, t)`` sees each frame as it is made,
-    with ``t`` counted from the start of the first input (inputs follow each other in time)."""
+    with ``t`` counted from the start of the first input (inputs follow each other in time).
+
+    No face in any input is a NoFacesError. Among several inputs, one without a face is
+    reported like the others, with a warning: one blank screenshot must not lose the rest.
+    """
     from .pipeline import Pipeline, PipelineConfig
     from .serialize import frame_to_dict
-    from .sources import open_source
+    from .sources import FolderSource, open_source
 
     sources = [open_source(path, args.every) for path in paths]  # every path is checked before any work
     pipeline = Pipeline(PipelineConfig(detector=args.detector, model=args.model, emotions=args.emotions,
                                        min_faces=args.min_faces, smoothing_s=args.smoothing_s))
-    inputs, offset = [], 0.0
+    inputs, faceless, offset = [], [], 0.0
     for path, source in zip(paths, sources):
         pipeline.reset()
         frames = []
@@ -98,10 +136,17 @@ def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callab
             if on_result:
                 on_result(pipeline, result, offset + result.t)
             frames.append(frame_to_dict(result))
+            if isinstance(source, FolderSource):  # a folder is one time series: say which file each frame is
+                frames[-1]["file"] = str(source.files[frame.index])
         if not any(frame["faces"] for frame in frames):
-            raise NoFacesError(f"no faces found in {path}")
+            faceless.append(path)
         inputs.append({"path": str(path), "frames": frames})
         offset += frames[-1]["t"] + args.every
+    if len(faceless) == len(paths):
+        where = paths[0] if len(paths) == 1 else f"any of the {len(paths)} inputs"
+        raise NoFacesError(f"no faces found in {where}")
+    for path in faceless:
+        print(f"classwatch: warning: no faces found in {path}", file=sys.stderr)
     return inputs
 
 
@@ -109,7 +154,7 @@ def analyze_and_record(paths: list[Path], args: argparse.Namespace) -> list[dict
     """``analyze --record NAME``: each sample is committed to the session store as soon as it is made."""
     import time
 
-    from .session import SessionStore
+    from .session import SessionStore, TimeBase
 
     started = time.time()
     settings = args.effective.settings
@@ -131,11 +176,19 @@ def analyze_and_record(paths: list[Path], args: argparse.Namespace) -> list[dict
                     model_version=card.version if card else "",
                     settings={"every": args.every, "min_faces": args.min_faces, "emotions": args.emotions},
                     keep_tracks=settings.keep_tracks,
+                    # Files are read faster or slower than they play: samples carry media time.
+                    time_base=TimeBase.MEDIA,
                 )
             writer.append(result.mood, started + t)
 
         try:
             return analyze_paths(paths, args, record)
+        except BaseException:
+            # A failed or interrupted run leaves no session behind, so the same command can be run again.
+            if writer is not None:
+                writer.close()
+                store.delete(writer.name)
+            raise
         finally:
             if writer is not None:
                 writer.close()
@@ -143,7 +196,10 @@ def analyze_and_record(paths: list[Path], args: argparse.Namespace) -> list[dict
 
 def _summary_line(frame: dict) -> str:
     mood = frame["mood"]
-    parts = [f"t={frame['t']:7.1f}s", f"tiles {mood['tiles']:2d}", f"faces {mood['faces']:2d}", f"camera off {mood['camera_off']}"]
+    parts = [f"t={frame['t']:7.1f}s"]
+    if "file" in frame:  # a frame of a folder: which picture it is
+        parts.append(Path(frame["file"]).name)
+    parts += [f"tiles {mood['tiles']:2d}", f"faces {mood['faces']:2d}", f"camera off {mood['camera_off']}"]
     if mood["available"]:
         top = sorted(mood["label_counts"].items(), key=lambda kv: -kv[1])
         parts.append(f"mood {mood['mood_index']:+.2f}")
@@ -166,7 +222,7 @@ def _apply_settings(args: argparse.Namespace) -> None:
             print(f"classwatch: warning: {warning}", file=sys.stderr)
     args.effective = effective
     args.detector = effective.cli_value("detector", args.detector, "--detector")
-    args.every = effective.cli_value("sample_every_s", args.every, "--every")
+    args.every = effective.cli_value("sample_every_s", None if args.every is None else _every(args.every), "--every")
     args.min_faces = effective.cli_value("min_faces", args.min_faces, "--min-faces")
     args.smoothing_s = effective.settings.smoothing_s
     # --model asks for expression analysis: an error where the policy turns it off.
@@ -179,6 +235,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .resources import asset_path
 
     _apply_settings(args)
+    _check_model_name(args.model)
     paths = args.paths or [asset_path("demo/zoom_gallery_4tiles.mp4")]
     inputs = analyze_and_record(paths, args) if args.record else analyze_paths(paths, args)
     if args.json:
@@ -192,34 +249,55 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_npz(path: Path) -> tuple:
+    """The ``pixels``, ``label`` and ``usage`` (None if absent) arrays of a FER2013-format .npz."""
+    import zipfile
+    import zlib
+
+    import numpy as np
+
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    unreadable = f"{path} is not a readable .npz file"
+    try:
+        data = np.load(path)
+    except (OSError, ValueError, EOFError):  # ValueError: numpy took the bytes for a pickle
+        raise InputError(unreadable) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array
+        raise InputError(unreadable)
+    with data:
+        for name in ("pixels", "label"):
+            if name not in data:
+                raise InputError(f"{path} has no array '{name}' (need `pixels` and `label`)")
+        try:
+            return data["pixels"], data["label"], data["usage"] if "usage" in data else None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):  # a damaged member
+            raise InputError(unreadable) from None
+
+
 def cmd_eval_model(args: argparse.Namespace) -> int:
     import numpy as np
 
     from .classify import ExpressionClassifier
-    from .metrics import evaluate_probs
+    from .metrics import check_labels, evaluate_probs
 
-    if not args.npz.is_file():
-        raise InputError(f"no such file: {args.npz}")
-    try:
-        with np.load(args.npz) as data:
-            pixels, labels = data["pixels"], data["label"]
-            usage = data["usage"] if "usage" in data else None
-    except KeyError as exc:
-        raise InputError(f"{args.npz} lacks the array {exc} (need `pixels` and `label`)") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"not a readable .npz file: {args.npz} ({exc})") from None
-    if pixels.ndim != 3 or pixels.shape[1:] != (48, 48) or len(labels) != len(pixels):
+    pixels, labels, usage = _read_npz(args.npz)
+    if pixels.ndim != 3 or pixels.shape[1:] != (48, 48) or labels.shape != (len(pixels),):
         raise InputError(f"{args.npz}: `pixels` must be (N, 48, 48) and `label` (N,)")
+    where = ""
     if args.usage is not None:
-        if usage is None:
-            raise InputError(f"{args.npz} has no `usage` array")
+        if usage is None or usage.shape != labels.shape:
+            raise InputError(f"{args.npz} has no `usage` array (one value per row)")
         keep = usage == args.usage
-        pixels, labels = pixels[keep], labels[keep]
+        pixels, labels, where = pixels[keep], labels[keep], f" (rows with usage {args.usage})"
+    try:  # before the model runs: a bad label must not cost a whole evaluation
+        labels = check_labels(labels)
+    except ValueError as exc:
+        raise InputError(f"{args.npz}{where}: {exc}") from None
+    _check_model_name(args.model)
     classifier = ExpressionClassifier(args.model)
-    probs = np.concatenate(
-        [classifier.classify_crops(pixels[i : i + 256]).probs for i in range(0, len(pixels), 256)]
-    ) if len(pixels) else np.zeros((0, len(EXPRESSIONS)), np.float32)
-    report = evaluate_probs(probs, labels.astype(np.int64))
+    probs = np.concatenate([classifier.classify_crops(pixels[i : i + 256]).probs for i in range(0, len(pixels), 256)])
+    report = evaluate_probs(probs, labels)
     if args.json:
         print(json.dumps(report.to_dict()))
         return 0
@@ -248,10 +326,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # plain `classwatch` is the teacher's way in: start the app
         args = parser.parse_args(["app"])
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a reader that went away shows here, not in Python's own flush at exit
+        return status
     except ClasswatchError as exc:
         print(f"classwatch: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # `classwatch analyze BIG_FOLDER --json | head`: the reader has what it wanted, so stop
+        # quietly. The Python docs' recipe: stdout now goes to the null device, so the flush at
+        # exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         return 130
 

@@ -53,10 +53,26 @@ class EvalReport:
         }
 
 
+def check_labels(labels: np.ndarray) -> np.ndarray:
+    """labels as (N,) int64, or ValueError (a one-line message for the user) when there are
+    none or one is not a class index: an evaluation of nothing, or of a class that does not
+    exist, has no meaningful numbers."""
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) == 0:
+        raise ValueError("no rows to evaluate")
+    must = f"labels must be class numbers 0 to {N_EXPRESSIONS - 1} ({', '.join(EXPRESSIONS)})"
+    if labels.dtype.kind not in "iuf":  # text, say, which the checks below cannot compare with numbers
+        raise ValueError(f"{must}, found {labels.dtype} values")
+    bad = labels[(labels < 0) | (labels >= N_EXPRESSIONS) | (labels != np.round(labels))]
+    if len(bad):
+        raise ValueError(f"{must}, found {bad[0]}")
+    return labels.astype(np.int64)
+
+
 def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> EvalReport:
-    """probs: (N, 7) class probabilities in EXPRESSIONS order; labels: (N,) int true classes."""
+    """probs: (N, 7) class probabilities in EXPRESSIONS order; labels: (N,) int true classes (see check_labels)."""
     probs = np.asarray(probs, np.float64).reshape(-1, N_EXPRESSIONS)
-    labels = np.asarray(labels, np.int64).reshape(-1)
+    labels = check_labels(labels)
     if len(probs) != len(labels):
         raise ValueError(f"{len(probs)} probability rows for {len(labels)} labels")
     pred = probs.argmax(axis=1)
@@ -66,7 +82,7 @@ def evaluate_probs(probs: np.ndarray, labels: np.ndarray) -> EvalReport:
         recall = np.diag(confusion) / support
     return EvalReport(
         n=int(len(labels)),
-        accuracy=float((pred == labels).mean()) if len(labels) else float("nan"),
+        accuracy=float((pred == labels).mean()),
         per_class_recall={name: float(r) for name, r in zip(EXPRESSIONS, recall)},
         confusion=confusion.tolist(),
         ece=expected_calibration_error(probs, labels),

@@ -8,8 +8,11 @@ screen, when a grab fails.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,30 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".wmv", ".gif"}
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at the null device for the block.
+
+    libpng prints its errors ("libpng error: PNG input buffer is incomplete")
+    straight to the C library's stderr, beside OpenCV's own logging, and no
+    OpenCV setting turns that off; the InputError a caller raises says it in
+    one line. Process-wide while it lasts, so keep the block to one decode.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all (a windowed app on Windows): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def read_image(path: Path) -> np.ndarray:
     """Read an image file as (H, W, 3) BGR uint8."""
     path = Path(path)
@@ -34,7 +61,8 @@ def read_image(path: Path) -> np.ndarray:
         data = np.fromfile(path, np.uint8)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    with _native_stderr_silenced():
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise InputError(f"not a readable image: {path}")
     return image
@@ -48,18 +76,22 @@ class ImageSource:
         yield Frame(read_image(self.path), 0.0, 0)
 
 
-@dataclass(frozen=True)
 class FolderSource:
-    """The images of a folder in name order, one every ``every`` seconds of session time."""
+    """The images of a folder in name order, one every ``every`` seconds of session time.
 
-    path: Path
-    every: float = 1.0
+    The folder is listed once, when the source is made: frame ``i`` always comes
+    from ``files[i]``, even if files are added or removed during a run.
+    """
 
-    def files(self) -> list[Path]:
-        return sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    def __init__(self, path: Path, every: float = 1.0) -> None:
+        self.path = Path(path)
+        self.every = every
+        self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self.files:
+            raise InputError(f"no images in folder: {self.path}")
 
     def __iter__(self) -> Iterator[Frame]:
-        for i, file in enumerate(self.files()):
+        for i, file in enumerate(self.files):
             yield Frame(read_image(file), i * self.every, i)
 
 
@@ -105,10 +137,7 @@ def open_source(path: str | Path, every: float = 1.0) -> ImageSource | FolderSou
     if not path.exists():
         raise InputError(f"no such file or folder: {path}")
     if path.is_dir():
-        source = FolderSource(path, every)
-        if not source.files():
-            raise InputError(f"no images in folder: {path}")
-        return source
+        return FolderSource(path, every)
     if path.suffix.lower() in VIDEO_SUFFIXES:
         return VideoSource(path, every)
     if path.suffix.lower() in IMAGE_SUFFIXES:

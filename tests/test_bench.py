@@ -1,3 +1,4 @@
+import pytest
 from conftest import SHARED_DATA
 
 from classwatch.bench import format_report, run_bench
@@ -19,8 +20,6 @@ def test_bench_report_structure(tmp_path):
 def test_bench_scores_real_screenshots_when_present():
     galleries = SHARED_DATA / "galleries"
     if not (galleries / "labels.json").is_file():
-        import pytest
-
         pytest.skip("shared gallery screenshots not present")
     report = run_bench(repeats=1, grids=(), galleries=galleries)
     assert len(report["real"]) == 21
@@ -29,11 +28,13 @@ def test_bench_scores_real_screenshots_when_present():
 
 
 def test_bench_rejects_bad_arguments(capsys, tmp_path):
-    for argv in (["bench", "--repeats", "0"], ["bench", "--repeats", "-2"], ["bench", "--repeats", "abc"]):
-        try:
-            main(argv)
-        except SystemExit as exc:
-            assert exc.code == 2
-        assert "must be" in capsys.readouterr().err
+    for value, reason in (("0", "must be at least 1, got 0"), ("-2", "must be at least 1, got -2"),
+                          ("abc", "must be a whole number, got 'abc'")):
+        with pytest.raises(SystemExit) as exc:
+            main(["bench", "--repeats", value])
+        assert exc.value.code == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.splitlines() == [f"classwatch: error: argument --repeats: {reason} (see classwatch bench --help)"]
     assert main(["bench", "--galleries", str(tmp_path)]) == 2
     assert "no labels.json" in capsys.readouterr().err

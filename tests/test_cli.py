@@ -1,6 +1,7 @@
 """The command-line contract: JSON shape, human output and one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -8,9 +9,17 @@ import cv2
 import numpy as np
 import pytest
 
-from classwatch.cli import main
+from classwatch.cli import EXIT_BROKEN_PIPE, main
 from classwatch.types import EXPRESSIONS
-from conftest import DEMO_VIDEO
+from conftest import DEMO_VIDEO, REPO
+
+FACE = REPO / "assets" / "demo" / "participant_1.jpg"  # one face
+
+
+def write_blank(path):
+    """A picture with no face in it."""
+    cv2.imwrite(str(path), np.zeros((120, 160, 3), np.uint8))
+    return path
 
 
 def run_cli(*args):
@@ -124,9 +133,116 @@ def test_eval_model_json(tmp_path, capsys):
 
 def test_eval_model_bad_npz(tmp_path):
     np.savez(tmp_path / "wrong.npz", images=np.zeros((2, 48, 48), np.uint8))
-    assert "lacks the array" in one_line_error(run_cli("eval-model", tmp_path / "wrong.npz"))
-    (tmp_path / "junk.npz").write_bytes(b"junk")
-    assert "not a readable .npz" in one_line_error(run_cli("eval-model", tmp_path / "junk.npz"))
+    assert one_line_error(run_cli("eval-model", tmp_path / "wrong.npz")).endswith(
+        f"{tmp_path / 'wrong.npz'} has no array 'pixels' (need `pixels` and `label`)")
+    (tmp_path / "junk.npz").write_bytes(b"junk")  # numpy takes it for a pickle
+    np.save(tmp_path / "array.npy", np.zeros(3))  # a single array, not an archive
+    (tmp_path / "array.npy").rename(tmp_path / "array.npz")
+    for name in ("junk.npz", "array.npz"):
+        line = one_line_error(run_cli("eval-model", tmp_path / name))
+        assert line.endswith(f"{tmp_path / name} is not a readable .npz file") and "pickle" not in line
+
+
+def eval_model_error(npz, *flags, capsys):
+    """eval-model in this process (no model run is needed to fail): its one stderr line."""
+    assert main(["eval-model", str(npz), *flags]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    return err.strip()
+
+
+@pytest.mark.parametrize("bad", [99, -1, 7])
+def test_eval_model_labels_outside_the_classes(tmp_path, capsys, bad):
+    np.savez(tmp_path / "x.npz", pixels=np.zeros((2, 48, 48), np.uint8), label=np.array([3, bad]))
+    line = eval_model_error(tmp_path / "x.npz", capsys=capsys)
+    assert line.startswith("classwatch: error:") and "labels must be class numbers 0 to 6" in line
+    assert line.endswith(f"found {bad}")
+
+
+def test_eval_model_without_rows(tmp_path, capsys):
+    np.savez(tmp_path / "none.npz", pixels=np.zeros((0, 48, 48), np.uint8), label=np.zeros(0, np.int8))
+    assert eval_model_error(tmp_path / "none.npz", capsys=capsys).endswith("none.npz: no rows to evaluate")
+    np.savez(tmp_path / "some.npz", pixels=np.zeros((2, 48, 48), np.uint8), label=np.array([0, 1]), usage=np.array([0, 0]))
+    line = eval_model_error(tmp_path / "some.npz", "--usage", "1", capsys=capsys)
+    assert line.endswith("some.npz (rows with usage 1): no rows to evaluate")
+
+
+def test_unknown_model_name_lists_the_models(tmp_path, capsys):
+    expected = "classwatch: error: unknown model 'nosuch' (available: expression; or give a .json or .tflite path)"
+    assert one_line_error(run_cli("analyze", FACE, "--model", "nosuch")) == expected
+    np.savez(tmp_path / "x.npz", pixels=np.zeros((1, 48, 48), np.uint8), label=np.array([0]))
+    assert eval_model_error(tmp_path / "x.npz", "--model", "nosuch", capsys=capsys) == expected
+
+
+@pytest.mark.parametrize("every", ["abc", "0", "-1", "0.1", "61", "nan"])
+def test_every_outside_its_range(every):
+    line = one_line_error(run_cli("analyze", FACE, "--every", every))
+    assert line == f"classwatch: error: --every must be a number of seconds between 0.2 and 60, got {every}"
+
+
+def test_truncated_png_is_one_line(tmp_path):
+    """libpng's own "libpng error: ..." line must not reach the user beside ours."""
+    _, png = cv2.imencode(".png", cv2.imread(str(FACE)))
+    (tmp_path / "cut.png").write_bytes(png.tobytes()[: len(png) // 2])
+    assert "not a readable image" in one_line_error(run_cli("analyze", tmp_path / "cut.png"))
+
+
+def test_an_input_without_faces_among_several_is_reported_with_a_warning(tmp_path):
+    blank = write_blank(tmp_path / "wall.png")
+    proc = run_cli("analyze", FACE, blank, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [f"classwatch: warning: no faces found in {blank}"]
+    face, wall = json.loads(proc.stdout)["inputs"]
+    assert len(face["frames"][0]["faces"]) == 1
+    assert wall["path"] == str(blank) and len(wall["frames"]) == 1 and wall["frames"][0]["faces"] == []
+
+
+def test_no_faces_in_any_of_several_inputs(tmp_path):
+    line = one_line_error(run_cli("analyze", write_blank(tmp_path / "a.png"), write_blank(tmp_path / "b.png")))
+    assert line == "classwatch: error: no faces found in any of the 2 inputs"
+
+
+def test_folder_frames_name_their_file(tmp_path, capsys):
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    (folder / "1.jpg").write_bytes(FACE.read_bytes())
+    write_blank(folder / "2.png")
+    assert main(["analyze", str(folder), "--json"]) == 0
+    (item,) = json.loads(capsys.readouterr().out)["inputs"]
+    assert item["path"] == str(folder)
+    assert [f["file"] for f in item["frames"]] == [str(folder / "1.jpg"), str(folder / "2.png")]
+    assert [len(f["faces"]) for f in item["frames"]] == [1, 0]
+    assert main(["analyze", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "1.jpg" in lines[1] and "2.png" in lines[2]
+
+
+def test_closed_stdout_ends_quietly():
+    """`classwatch analyze ... | head`: a reader that closes early ends the command without a traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte: every write fails
+    try:
+        proc = subprocess.run([sys.executable, "-m", "classwatch", "analyze", str(FACE), "--json"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == EXIT_BROKEN_PIPE
+
+
+def test_failed_record_leaves_no_session(tmp_path, capsys):
+    from classwatch.session import SessionStore
+
+    blank, db = write_blank(tmp_path / "wall.png"), tmp_path / "sessions.db"
+    for _ in range(2):  # the retry fails for the same reason, not with "already exists"
+        assert main(["analyze", str(blank), "--record", "lesson", "--db", str(db)]) == 2
+        assert capsys.readouterr().err.splitlines() == [f"classwatch: error: no faces found in {blank}"]
+    with SessionStore(db) as store:
+        assert store.list_sessions() == []
+    # A run that goes on past an input without faces keeps its session.
+    assert main(["analyze", str(FACE), str(blank), "--record", "lesson", "--db", str(db)]) == 0
+    with SessionStore(db) as store:
+        assert len(store.load("lesson").samples) == 2
 
 
 def test_version():

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from classwatch.metrics import evaluate_probs, expected_calibration_error
+from classwatch.metrics import check_labels, evaluate_probs, expected_calibration_error
 from classwatch.types import EXPRESSIONS
 
 
@@ -56,6 +56,24 @@ def test_to_dict_schema():
 def test_length_mismatch_raises():
     with pytest.raises(ValueError):
         evaluate_probs(np.zeros((3, 7)), np.zeros(2))
+
+
+@pytest.mark.parametrize("labels, message", [
+    ([0, 99], "labels must be class numbers 0 to 6 (angry, disgust, fear, happy, sad, surprise, neutral), found 99"),
+    ([-1, 2], "labels must be class numbers 0 to 6 (angry, disgust, fear, happy, sad, surprise, neutral), found -1"),
+    ([1.5], "labels must be class numbers 0 to 6 (angry, disgust, fear, happy, sad, surprise, neutral), found 1.5"),
+    (["happy"], "labels must be class numbers 0 to 6 (angry, disgust, fear, happy, sad, surprise, neutral), found <U5 values"),
+    ([], "no rows to evaluate"),
+])
+def test_labels_that_cannot_be_evaluated(labels, message):
+    with pytest.raises(ValueError) as exc:
+        evaluate_probs(np.full((len(labels), 7), 1 / 7), np.array(labels))
+    assert str(exc.value) == message
+
+
+def test_check_labels_returns_int64():
+    labels = check_labels(np.array([6, 0], np.int8))
+    assert labels.dtype == np.int64 and labels.tolist() == [6, 0]
 
 
 def test_face_recall_counts_true_centres_inside_found_boxes():

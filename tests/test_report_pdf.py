@@ -6,6 +6,8 @@ import argparse
 import re
 import shutil
 import subprocess
+import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,10 @@ import pytest
 pytest.importorskip("PySide6.QtGui")
 
 from classwatch.errors import SessionError  # noqa: E402
-from classwatch.session import SessionStore, summarize  # noqa: E402
+from classwatch.session import SessionStatus, SessionStore, TimeBase, summarize  # noqa: E402
 from classwatch.session.commands import register  # noqa: E402
 from classwatch.ui.report_pdf import write_pdf_report  # noqa: E402
-from session_samples import build, demo_session  # noqa: E402
+from session_samples import T0, build, demo_session  # noqa: E402
 
 
 def _pdf_text(path: Path) -> str | None:
@@ -71,3 +73,54 @@ def test_pdf_export_from_the_cli_and_unwritable_paths(tmp_path: Path) -> None:
     with pytest.raises(SessionError, match="is a folder"):
         write_pdf_report(build(seconds=3), summarize(build(seconds=3)), tmp_path)
     assert not list(tmp_path.glob("*.tmp")), "no half-written report is left behind"
+
+
+# --- issue 20: short, flat and file-analysed sessions, and plain wording -----------------
+
+
+def _report_text(tmp_path: Path, data) -> str:
+    out = tmp_path / "report.pdf"
+    write_pdf_report(data, summarize(data), out)
+    assert out.read_bytes().startswith(b"%PDF-")
+    text = _pdf_text(out)
+    if text is None:
+        pytest.skip("pdftotext not installed: text content not checked")
+    # One line (wrapping depends on the fonts installed), ligatures undone ("ﬀ" is "ff").
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def test_two_readings_get_an_axis_and_dots_not_an_empty_box(tmp_path: Path) -> None:
+    text = _report_text(tmp_path, build("short", seconds=2))
+    assert "09:00:00" in text and "09:00:02" in text  # both ends of the time axis are labelled
+    assert "Each dot is one reading (2 in all)" in text
+
+
+def test_a_flat_mood_is_reported_as_level(tmp_path: Path) -> None:
+    text = _report_text(tmp_path, build("flat", seconds=600, mood=lambda i: 0.3))
+    assert "The mood stayed level" in text
+    assert "Shaded" not in text
+    assert text.count("highest") == 2  # the heading and "none is singled out as the lowest or highest"
+
+
+def test_settings_and_cameras_off_read_as_words(tmp_path: Path) -> None:
+    data = build(seconds=30)
+    settings = {"emotions": True, "every": 1.0, "min_faces": 3}
+    text = _report_text(tmp_path, replace(data, info=replace(data.info, settings=settings)))
+    assert "Expressions read \u00b7 one reading a second \u00b7 mood shown from 3 faces" in text
+    assert "min_faces" not in text and "True" not in text
+    assert "camera off" in text and "cameras off" not in text
+    data = build(seconds=30, mood=lambda i: 0.2)
+    no_camera_off = [replace(r, sample=replace(r.sample, camera_off=0)) for r in data.samples]
+    text = _report_text(tmp_path, replace(data, samples=no_camera_off))
+    assert "every camera was on" in text and "0.0" not in text
+
+
+def test_a_video_session_reports_the_video_length_and_no_clock_time_in_the_future(tmp_path: Path) -> None:
+    """12 minutes of video, analysis killed after 40 s: never "ended ... at 09:12"."""
+    data = build("lecture video", seconds=720)
+    info = replace(data.info, time_base=TimeBase.MEDIA, status=SessionStatus.ENDED_UNEXPECTEDLY, ended_at=T0 + 40)
+    text = _report_text(tmp_path, replace(data, info=info))
+    assert "analysed 09:00\u201309:00" in text and "11 min of video analysed" in text
+    assert "stopped unexpectedly (the app was closed or crashed) at 09:00" in text
+    assert "In the video" in text and "0:00\u20132:00" in text  # stretches at positions in the video
+    assert "09:12" not in text and "09:10" not in text

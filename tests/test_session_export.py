@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from classwatch.errors import SessionError
-from classwatch.session import SessionStatus, SessionStore, summarize
+from classwatch.session import SessionStatus, SessionStore, TimeBase, summarize
 from classwatch.session import exporting
+from classwatch.session.model import cameras_off_text, describe_settings
 from classwatch.session.commands import register
 from classwatch.session.exporting import CSV_COLUMNS, read_json, session_to_dict, write_csv, write_json
 from classwatch.types import EXPRESSIONS, Tracks
@@ -147,6 +148,7 @@ def test_json_export_follows_the_documented_schema(tmp_path: Path, berlin) -> No
         "app_version": "0.1.0",
         "keeps_tracks": False,
         "sample_count": 20,
+        "time_base": "wall",
     }
     assert doc["bookmarks"] == [{"time": "2025-03-04T10:00:03.500+01:00", "text": "Quiz"}]
     sample = doc["samples"][0]
@@ -310,3 +312,96 @@ def test_cli_bad_input_is_a_session_error(tmp_path: Path, db: Path, capsys) -> N
         _run("export", "maths", "--format", "json", "--out", str(tmp_path / "missing" / "x.json"), "--db", str(db))
     with pytest.raises(SystemExit):  # argparse: an unknown format is a usage error
         _run("export", "maths", "--format", "xlsx", "--out", "x", "--db", str(db))
+
+
+# --- session times, level moods and wording (issue 20) --------------------------------
+
+
+def _media_session(db: Path, name: str = "video", killed: bool = False) -> None:
+    """A 3-minute video analysed in well under a second of wall-clock time."""
+    with SessionStore(db) as store:
+        started = time.time()
+        writer = store.start_session(name, started_at=started, time_base=TimeBase.MEDIA)
+        for i in range(181):
+            writer.append(build(seconds=1).samples[0].sample, started + i)
+        if killed:
+            writer._lock.release()
+            writer._conn.close()
+        else:
+            writer.close()
+
+
+def test_cli_list_and_show_agree_on_the_duration(db: Path, capsys) -> None:
+    with SessionStore(db) as store:
+        writer = store.start_session("early end", started_at=T0)
+        for i in range(40):
+            writer.append(build(seconds=1).samples[0].sample, T0 + i)
+        writer.close(T0 + 3)  # what `analyze --record` of a 39 s video did
+    _media_session(db)
+    capsys.readouterr()
+    _run("sessions", "list", "--db", str(db))
+    listed = capsys.readouterr().out
+    assert "39 s " in listed and "3 min of video" in listed
+    _run("sessions", "show", "early end", "--db", str(db))
+    assert "Duration     39 s\n" in capsys.readouterr().out
+    _run("sessions", "show", "video", "--db", str(db))
+    shown = capsys.readouterr().out
+    assert "Duration     3 min of video analysed" in shown
+    assert "0:00-" in shown  # stretches are positions in the video, not clock times in the future
+
+
+def test_media_time_in_csv_and_json_and_an_interrupted_end_survives_import(tmp_path: Path, db: Path) -> None:
+    _media_session(db, killed=True)
+    with SessionStore(db) as store:
+        original = store.load("video")
+    assert original.info.time_base is TimeBase.MEDIA and original.info.status is SessionStatus.ENDED_UNEXPECTEDLY
+    assert original.info.ended_at <= time.time() < original.info.started_at + 180  # not start + media time
+    write_csv(original, tmp_path / "video.csv")
+    rows = _read_csv(tmp_path / "video.csv")
+    assert [r["media_time"] for r in rows[:2]] == ["0.000", "1.000"] and rows[-1]["media_time"] == "180.000"
+    write_json(original, tmp_path / "video.json")
+    assert json.loads((tmp_path / "video.json").read_text(encoding="utf-8"))["session"]["time_base"] == "media"
+    with SessionStore(tmp_path / "other.sqlite") as other:
+        other.import_session(read_json(tmp_path / "video.json"))
+        copy = other.load("video")
+    assert_same_session(original, copy)  # the wall-clock end of the interrupted analysis included
+    assert copy.info.duration_s == 180
+
+
+def test_csv_of_a_live_session_has_no_media_time(tmp_path: Path) -> None:
+    write_csv(build(seconds=3), tmp_path / "live.csv")
+    assert {r["media_time"] for r in _read_csv(tmp_path / "live.csv")} == {""}
+
+
+def test_a_flat_mood_stays_level_instead_of_having_lowest_and_highest_stretches(capsys, db: Path) -> None:
+    s = summarize(build(seconds=600, mood=lambda i: 0.3))
+    assert s.level and s.lowest is None and s.highest is None and s.to_dict()["level"] is True
+    wavy = summarize(build(seconds=600, mood=lambda i: 0.3 + 0.1 * (i >= 300)))
+    assert not wavy.level and wavy.lowest is not None
+    with SessionStore(db) as store:
+        store.import_session(build("flat", seconds=600, mood=lambda i: 0.3))
+    capsys.readouterr()
+    _run("sessions", "show", "flat", "--db", str(db))
+    shown = capsys.readouterr().out
+    assert "stayed level" in shown and "lowest" not in shown
+
+
+@pytest.mark.parametrize(
+    ("settings", "text"),
+    [
+        ({"emotions": True, "every": 1.0, "min_faces": 3}, "Expressions read \u00b7 one reading a second \u00b7 mood shown from 3 faces"),
+        ({"every_s": 2.0, "min_faces": 5, "smoothing_s": 0, "emotions": False, "detector": "yunet"},
+         "Presence only (expressions not read) \u00b7 one reading every 2 s \u00b7 mood shown from 5 faces"),
+        ({"every_s": 0.5, "smoothing_s": 4}, "2 readings a second \u00b7 smoothed over 4 s"),
+        ({"custom_thing": 7}, "custom thing 7"),
+        ({}, ""),
+    ],
+)
+def test_settings_are_described_for_a_teacher(settings: dict, text: str) -> None:
+    assert describe_settings(settings) == text
+
+
+def test_cameras_off_reads_as_words() -> None:
+    assert [cameras_off_text(m) for m in (0.0, 0.01, 1.0, 1.04, 2.4)] == [
+        "no cameras off", "<0.1 cameras off on average", "1 camera off on average", "1 camera off on average",
+        "2.4 cameras off on average"]

@@ -6,6 +6,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +15,9 @@ import pytest
 
 from classwatch.errors import SessionError
 from classwatch.paths import default_db_path, resolve_db_path
-from classwatch.session import SCHEMA_VERSION, SessionStatus, SessionStore
+from classwatch.session import SCHEMA_VERSION, SessionData, SessionStatus, SessionStore, TimeBase, summarize
 from classwatch.session.model import auto_name
-from classwatch.session.store import APPLICATION_ID
+from classwatch.session.store import _MIGRATIONS, APPLICATION_ID
 from classwatch.types import Tracks
 from session_samples import T0, assert_same_session, build, make_sample, record
 
@@ -290,3 +292,80 @@ def test_the_session_core_does_not_import_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])
     assert out.stdout.strip() == "False"
+
+
+# --- session times (issue 20) -----------------------------------------------
+
+
+def test_a_wall_clock_end_is_never_before_the_last_sample(store: SessionStore) -> None:
+    """`analyze --record` used to close a session before its last sample: `sessions list` said 3 s, `show` 39 s."""
+    writer = store.start_session("early end", started_at=T0)
+    for i in range(40):
+        writer.append(make_sample(float(i), 0.1), T0 + i)
+    writer.close(T0 + 3)
+    info = store.get("early end")
+    assert info.ended_at == T0 + 39  # moved to the last sample
+    assert info.duration_s == summarize(store.load("early end")).duration_s == 39
+
+
+def test_importing_a_wall_clock_end_before_the_last_sample_moves_it(store: SessionStore) -> None:
+    data = build("imported", seconds=60)
+    info = store.import_session(SessionData(replace(data.info, ended_at=T0 + 3), data.samples, data.bookmarks))
+    assert info.ended_at == data.samples[-1].wall_time and info.duration_s == pytest.approx(59.25)
+
+
+def test_a_media_time_session_keeps_its_wall_clock_end_and_measures_the_video(store: SessionStore) -> None:
+    """A 3-minute video analysed in a moment: 3 min of video, ended at the wall-clock time it stopped."""
+    started = time.time()
+    writer = store.start_session("video", started_at=started, time_base=TimeBase.MEDIA)
+    for i in range(181):
+        writer.append(make_sample(float(i), 0.1), started + i)  # start + media time
+    writer.close()
+    stopped = time.time()
+    info = store.get("video")
+    assert info.time_base is TimeBase.MEDIA
+    assert started <= info.ended_at <= stopped + 0.001  # not start + 3 min: that lies in the future
+    assert info.duration_s == 180 and info.duration_text() == "3 min of video"
+    assert info.format_time(info.started_at + 75) == "1:15"
+    assert summarize(store.load("video")).duration_s == 180
+
+
+def test_an_interrupted_media_session_ends_when_its_analysis_stopped(store: SessionStore) -> None:
+    started = time.time()
+    writer = store.start_session("killed", started_at=started, time_base=TimeBase.MEDIA)
+    for i in range(0, 180, 10):
+        writer.append(make_sample(float(i), 0.1), started + i)
+    last_write = time.time()
+    writer._lock.release()  # what a killed process leaves behind
+    writer._conn.close()
+    info = store.get("killed")
+    assert info.status is SessionStatus.ENDED_UNEXPECTEDLY
+    assert started <= info.ended_at <= last_write + 0.001  # the wall-clock time of the last write
+    assert info.duration_s == 170  # of video analysed until then
+
+
+def _v1_database(path: Path) -> None:
+    """A database as classwatch wrote it before schema 2 (no time base)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    rows = [("analysed file", T0, T0 + 3, [T0 + i for i in range(40)]),  # `analyze --record` of a 39 s video
+            ("live class", T0 + 3600, T0 + 3660, [T0 + 3600 + i for i in range(59)])]
+    for name, start, end, times in rows:
+        sid = conn.execute("INSERT INTO sessions (name, started_at, ended_at) VALUES (?, ?, ?)", (name, start, end)).lastrowid
+        zeros = ", ".join("0" for _ in range(14))
+        for t in times:
+            conn.execute(f"INSERT INTO samples VALUES (NULL, ?, ?, ?, 8, 6, 1, {zeros}, NULL, 0.5, 0.8)", (sid, t, t - start))
+    conn.close()
+
+
+def test_a_schema_1_database_is_migrated_and_its_sessions_still_open(db: Path) -> None:
+    _v1_database(db)
+    with SessionStore(db) as store:
+        infos = {info.name: info for info in store.list_sessions()}
+        assert len(store.load("analysed file").samples) == 40
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    # An end before the last sample can only be a file analysed faster than it plays.
+    assert infos["analysed file"].time_base is TimeBase.MEDIA and infos["analysed file"].duration_s == 39
+    assert infos["live class"].time_base is TimeBase.WALL and infos["live class"].duration_s == 60

@@ -1,10 +1,12 @@
+import sys
+
 import cv2
 import numpy as np
 import pytest
 
 from classwatch.errors import CaptureError, InputError
-from classwatch.sources import FolderSource, ImageSource, Region, VideoSource, open_source, region_on_screen
-from conftest import DEMO_VIDEO
+from classwatch.sources import FolderSource, ImageSource, Region, VideoSource, open_source, read_image, region_on_screen
+from conftest import DEMO_VIDEO, REPO
 
 
 def write_png(path, value=0, size=(40, 30)):
@@ -27,6 +29,27 @@ def test_folder_source_in_name_order(tmp_path):
     assert [f.t for f in frames] == [0.0, 2.0, 4.0]
     assert isinstance(open_source(tmp_path), FolderSource)
     assert abs(int(frames[0].image[0, 0, 0]) - 50) <= 2  # a.jpg first
+
+
+def test_folder_is_listed_once_when_opened(tmp_path):
+    """Frame i comes from files[i], even if the folder changes during a run."""
+    first = write_png(tmp_path / "b.png", 10)
+    src = open_source(tmp_path)
+    write_png(tmp_path / "a.png", 20)  # added after opening: not part of this run
+    assert src.files == [first]
+    (frame,) = list(src)
+    assert frame.index == 0 and frame.image[0, 0, 0] == 10
+
+
+def test_corrupt_png_leaves_stderr_alone(tmp_path, capfd):
+    """libpng writes "libpng error: ..." straight to file descriptor 2; the InputError says it instead."""
+    _, png = cv2.imencode(".png", read_image(REPO / "assets" / "demo" / "participant_1.jpg"))
+    (tmp_path / "cut.png").write_bytes(png.tobytes()[: len(png) // 2])  # "libpng error: PNG input buffer is incomplete"
+    with pytest.raises(InputError, match="not a readable image"):
+        read_image(tmp_path / "cut.png")
+    assert capfd.readouterr().err == ""
+    print("still here", file=sys.stderr)  # and stderr works again afterwards
+    assert capfd.readouterr().err == "still here\n"
 
 
 def test_video_source_samples_every_n_seconds():

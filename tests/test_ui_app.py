@@ -252,8 +252,10 @@ def test_app_demo_screenshot_quit_after_writes_a_png(tmp_path):
 
     image = QImage(str(out))
     assert not image.isNull() and image.width() >= 700 and image.height() >= 600
-    # The run was recorded (or, without an expression model yet, paused with a message: never a crash).
+    # Never a crash (without an expression model yet, it pauses with a message).
     assert "Traceback" not in proc.stderr
+    # A demo is not recorded unless asked (--record): the user's session list stays theirs.
+    assert not (tmp_path / "data" / "sessions.sqlite").exists()
 
 
 def test_app_startup_probe_records_when_the_window_is_up(tmp_path):
@@ -302,3 +304,39 @@ def test_app_demo_with_a_missing_file_fails_with_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("classwatch: error:") and "nope.mp4" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_demo_is_not_recorded_unless_asked(qtbot, isolated):  # noqa: F811
+    c = controller(qtbot, isolated, demo=DEMO_VIDEO, record=False)
+    fast(c)
+    c.show_dashboard()
+    assert "not recorded" in c.dashboard.source_label.text()
+    c.start()
+    qtbot.waitUntil(lambda: c.state == "running" and len(c.buffer) >= 2, timeout=5000)
+    assert c.recorder is None
+    assert c.add_bookmark(c.buffer.latest_wall, "Try me")  # still marked on the live timeline
+    assert c.dashboard.timeline.bookmarks[-1][1] == "Try me"
+    c.stop()
+    assert not (isolated / "sessions.sqlite").exists()
+    c.shutdown()
+
+    recorded = controller(qtbot, isolated, demo=DEMO_VIDEO, record=True)
+    fast(recorded)
+    recorded.start()
+    qtbot.waitUntil(lambda: recorded.recorder is not None and recorded.recorder.name is not None, timeout=5000)
+    recorded.stop()
+    with SessionStore(isolated / "sessions.sqlite") as store:
+        assert len(store.list_sessions()) == 1
+    recorded.shutdown()
+
+
+def test_app_command_passes_record_only_with_demo(monkeypatch, tmp_path, capsys):
+    from classwatch.ui import app, app_command
+
+    calls = []
+    monkeypatch.setattr(app, "run_app", lambda **kwargs: calls.append(kwargs) or 0)
+    assert app_command.main(["--demo", str(DEMO_VIDEO)]) == 0
+    assert app_command.main(["--demo", str(DEMO_VIDEO), "--record"]) == 0
+    assert [call["record"] for call in calls] == [False, True]
+    assert app_command.main(["--record"]) == 2
+    assert "--record goes with --demo" in capsys.readouterr().err

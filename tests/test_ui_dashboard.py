@@ -265,3 +265,31 @@ def test_tray_icons_for_every_state_load_from_the_svgs(qtbot):
     assert len({bytes(img.constBits()) for img in images}) == len(STATES)
     with pytest.raises(ValueError):
         state_icon("sleeping")
+
+
+def test_footer_is_fully_readable_at_the_default_size(qtbot):
+    """Issue 20: at the default size the footer ended in "Class aggregates only · no images s…"."""
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from classwatch.ui.dashboard import PRIVACY_LINE, Dashboard
+
+    d = Dashboard(min_faces=3)
+    qtbot.addWidget(d)
+    d.show()
+    d.set_source_text("demo: zoom_gallery_4tiles.mp4 \u00b7 not recorded")
+    d.set_session("2025-03-04_0915", T0)
+    d.render(LiveBuffer(), T0 + 754)
+    QApplication.processEvents()
+    assert d.size() == d.sizeHint().expandedTo(d.minimumSize())  # the default size
+    privacy = d.privacy_label
+    assert privacy.text() == PRIVACY_LINE and privacy.width() >= privacy.sizeHint().width()
+    assert privacy.mapTo(d, privacy.rect().bottomRight()).x() < d.width()
+    for label in (d.source_label, d.session_label):  # shown whole, not elided
+        assert QLabel.text(label) == label.text() and not label.toolTip()
+    assert d.session_label.text() == "Session \u201c2025-03-04_0915\u201d \u00b7 12 min"
+    # A name too long for any window gives way with an ellipsis; the tooltip has it all.
+    long_name = "demo: " + "a-very-long-recording-name-" * 6 + ".mp4"
+    d.set_source_text(long_name)
+    QApplication.processEvents()
+    assert QLabel.text(d.source_label).endswith("\u2026") and d.source_label.toolTip() == long_name
+    assert privacy.width() >= privacy.sizeHint().width()

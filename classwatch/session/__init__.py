@@ -3,7 +3,7 @@
 Core code: nothing here imports Qt (the PDF report lives in ``classwatch.ui``).
 """
 
-from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus
+from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus, TimeBase
 from .store import SCHEMA_VERSION, SessionStore, SessionWriter
 from .summary import Segment, SessionSummary, summarize
 
@@ -18,5 +18,6 @@ __all__ = [
     "SessionStore",
     "SessionSummary",
     "SessionWriter",
+    "TimeBase",
     "summarize",
 ]

@@ -12,9 +12,19 @@ import json
 from pathlib import Path
 
 from .exporting import EXPORT_FORMATS, info_to_dict, read_json, write_csv, write_json
-from .model import SessionData, format_clock, format_duration, format_utc_offset, local_datetime, to_iso
+from .model import (
+    SessionData,
+    TimeBase,
+    cameras_off_text,
+    describe_settings,
+    format_duration,
+    format_utc_offset,
+    local_datetime,
+    to_iso,
+)
 from .store import SessionStore
-from .summary import Segment, SessionSummary, summarize
+from .summary import LEVEL_RANGE, Segment, SessionSummary, summarize
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``sessions list|show|delete|import`` and ``export``.
@@ -83,9 +93,8 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
         return 0
     rows = [("NAME", "STARTED", "DURATION", "SAMPLES", "STATUS")]
     for info in infos:
-        duration = "-" if info.duration_s is None else format_duration(info.duration_s)
         started = local_datetime(info.started_at).strftime("%Y-%m-%d %H:%M")
-        rows.append((info.name, started, duration, str(info.sample_count), info.status.value))
+        rows.append((info.name, started, info.duration_text(), str(info.sample_count), info.status.value))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -97,8 +106,8 @@ def _load(args: argparse.Namespace) -> SessionData:
         return store.load(args.name)
 
 
-def _segment_line(segment: Segment, summary: SessionSummary) -> str:
-    span = f"{format_clock(segment.start)}-{format_clock(segment.end)}"
+def _segment_line(segment: Segment, summary: SessionSummary, data: SessionData) -> str:
+    span = f"{data.info.format_time(segment.start)}-{data.info.format_time(segment.end)}"
     mood = "   n/a" if segment.mood_index is None else f"{segment.mood_index:+.2f}"
     mark = "  <- lowest" if segment is summary.lowest else "  <- highest" if segment is summary.highest else ""
     label = f"  {segment.label}" if segment.label else ""
@@ -118,10 +127,15 @@ def cmd_sessions_show(args: argparse.Namespace) -> int:
     info = data.info
     print(f"Session {info.name} ({info.status.value})")
     print(f"  Started      {local_datetime(info.started_at):%a %d %b %Y %H:%M} ({format_utc_offset(info.started_at)})")
-    print(f"  Duration     {format_duration(summary.duration_s)}")
+    if info.time_base is TimeBase.MEDIA:
+        print(f"  Duration     {info.duration_text()} analysed (times below are positions in the video)")
+    else:
+        print(f"  Duration     {info.duration_text()}")
     print(f"  Source       {info.source or '-'}; detector {info.detector or '-'}; model {info.model_name or '-'} {info.model_version}".rstrip())
+    print(f"  Settings     {describe_settings(info.settings) or '-'}")
     print(f"  Samples      {summary.samples} ({summary.readings} with a mood index)")
-    print(f"  Faces        {summary.mean_faces:.1f} analysed on average, of {summary.mean_tiles:.1f} tiles ({summary.mean_camera_off:.1f} cameras off)")
+    print(f"  Faces        {summary.mean_faces:.1f} analysed on average, of {summary.mean_tiles:.1f} tiles "
+          f"({cameras_off_text(summary.mean_camera_off)})")
     if summary.mean_mood_index is None:
         print("  Mood index   not available (too few faces, or expression analysis was off)")
         return 0
@@ -131,7 +145,9 @@ def cmd_sessions_show(args: argparse.Namespace) -> int:
     kind = "between bookmarks" if summary.segment_kind == "bookmarks" else f"in {format_duration(summary.window_s)} windows"
     print(f"  Mood {kind}:")
     for segment in summary.segments:
-        print(_segment_line(segment, summary))
+        print(_segment_line(segment, summary, data))
+    if summary.level:
+        print(f"  The mood stayed level: every stretch within {LEVEL_RANGE:.2f} of the others.")
     return 0
 
 

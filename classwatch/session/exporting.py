@@ -23,14 +23,14 @@ import numpy as np
 from .. import __version__
 from ..errors import SessionError
 from ..types import EXPRESSIONS, MoodSample, Tracks
-from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus, from_iso, to_iso
+from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus, TimeBase, from_iso, to_iso
 
 FORMAT_NAME = "classwatch-session"
 FORMAT_VERSION = 1
 
 CSV_COLUMNS = (
     "time", "kind", "t", "tiles", "faces", "cameras_off", "mood_index", "confidence", "coverage",
-    *(f"share_{name}" for name in EXPRESSIONS), "bookmark",
+    *(f"share_{name}" for name in EXPRESSIONS), "bookmark", "media_time",
 )
 
 #: Formats `classwatch export` can write (an admin policy may allow fewer).
@@ -84,19 +84,26 @@ def write_csv(data: SessionData, out: str | os.PathLike) -> None:
 
     Times are ISO 8601 with the local UTC offset; shares are the mean
     probability of each expression; empty cells where a value is unavailable.
+    In a session analysed from a file, ``media_time`` is each row's position
+    in the media (seconds), which ``time`` is the session start plus.
     UTF-8 with a byte-order mark, so spreadsheet programs read accents right.
     """
+    media = data.info.time_base is TimeBase.MEDIA
+
+    def media_time(time: float) -> str:
+        return _number(time - data.info.started_at, 3) if media else ""
+
     rows: list[tuple[float, int, list[str]]] = []
     for rec in data.samples:
         s = rec.sample
         shares = [""] * len(EXPRESSIONS) if s.mean_probs is None else [_number(float(p)) for p in s.mean_probs]
         rows.append((rec.wall_time, 1, [
             to_iso(rec.wall_time), "sample", _number(s.t, 3), str(s.tiles), str(s.faces), str(s.camera_off),
-            _number(s.mood_index), _number(s.confidence), _number(s.coverage), *shares, "",
+            _number(s.mood_index), _number(s.confidence), _number(s.coverage), *shares, "", media_time(rec.wall_time),
         ]))
     for b in data.bookmarks:
-        blank = [""] * (len(CSV_COLUMNS) - 3)
-        rows.append((b.wall_time, 0, [to_iso(b.wall_time), "bookmark", *blank, _csv_text(b.text)]))
+        blank = [""] * (len(CSV_COLUMNS) - 4)
+        rows.append((b.wall_time, 0, [to_iso(b.wall_time), "bookmark", *blank, _csv_text(b.text), media_time(b.wall_time)]))
     rows.sort(key=lambda row: row[:2])  # a bookmark comes before a sample of the same instant
     with atomic_output(out) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8-sig") as f:
@@ -141,6 +148,7 @@ def info_to_dict(info: SessionInfo) -> dict:
         "app_version": info.app_version,
         "keeps_tracks": info.keeps_tracks,
         "sample_count": info.sample_count,
+        "time_base": info.time_base.value,
     }
 
 
@@ -220,6 +228,7 @@ def session_from_dict(doc: dict, origin: str = "the document") -> SessionData:
             raise ValueError(f"unexpected expression classes {doc['expressions']}")
         s = doc["session"]
         samples = [_sample_from_dict(sample) for sample in doc["samples"]]
+        bookmarks = [Bookmark(from_iso(b["time"]), str(b["text"])) for b in doc["bookmarks"]]
         info = SessionInfo(
             name=str(s["name"]),
             started_at=from_iso(s["started_at"]),
@@ -233,8 +242,9 @@ def session_from_dict(doc: dict, origin: str = "the document") -> SessionData:
             app_version=str(s["app_version"]),
             keeps_tracks=bool(s["keeps_tracks"]),
             sample_count=len(samples),
+            # Optional: files written before it existed are read as wall-clock sessions.
+            time_base=TimeBase(s.get("time_base", TimeBase.WALL.value)),
         )
-        bookmarks = [Bookmark(from_iso(b["time"]), str(b["text"])) for b in doc["bookmarks"]]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise SessionError(f"{origin} is not a valid classwatch session export ({detail})") from exc

@@ -3,13 +3,16 @@
 Times are UTC epoch seconds everywhere in memory and in the database,
 quantized to the millisecond (see ``quantize_time``), and are only turned
 into local wall-clock text at the edges (exports, CLI, report).
+
+The times of samples and bookmarks lie on the session's time axis, which
+starts at ``started_at``; ``TimeBase`` says what it measures.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
 
@@ -26,16 +29,32 @@ class SessionStatus(str, Enum):
     ENDED_UNEXPECTEDLY = "ended-unexpectedly"
 
 
+class TimeBase(str, Enum):
+    """What the times of a session's samples and bookmarks measure."""
+
+    #: Live capture (screen, camera): the wall-clock time each sample was analysed.
+    WALL = "wall"
+    #: A video or folder: the session start plus the sample's position in the media.
+    #: Analysis runs faster or slower than the media plays, so these times are
+    #: not when anything happened; ``ended_at`` stays a wall-clock time.
+    MEDIA = "media"
+
+
 @dataclass(frozen=True)
 class SessionInfo:
     """Metadata of one session.
 
-    ended_at: when it was closed; for an ``ended-unexpectedly`` session, the
-        time of the last thing recorded; None while it is recording.
+    ended_at: the wall-clock time the recording (or the analysis of a file)
+        stopped; for an ``ended-unexpectedly`` session, the time of the last
+        thing written; None while it is recording. In a wall-clock session it
+        is never earlier than the last sample or bookmark.
+    time_base: what sample and bookmark times measure (see TimeBase).
     settings: the analysis settings in force, as a JSON-compatible dict.
     keeps_tracks: whether per-track numbers were recorded (only when the
         admin policy allowed it at the start of the session).
     sample_count: derived from the samples; ignored when importing.
+    last_recorded_at: time of the last sample or bookmark, on the session's
+        time axis; derived, ignored when importing and by ``==``.
     """
 
     name: str
@@ -50,10 +69,35 @@ class SessionInfo:
     app_version: str = ""
     keeps_tracks: bool = False
     sample_count: int = 0
+    time_base: TimeBase = TimeBase.WALL
+    last_recorded_at: float | None = field(default=None, compare=False)
 
     @property
-    def duration_s(self) -> float | None:
-        return None if self.ended_at is None else max(self.ended_at - self.started_at, 0.0)
+    def end(self) -> float:
+        """The end of the session's time axis: the one definition every view of a session uses.
+
+        Wall clock: when it ended (while recording: its latest sample). Media:
+        the position of the last sample, whenever the analysis stopped.
+        """
+        last = self.started_at if self.last_recorded_at is None else max(self.started_at, self.last_recorded_at)
+        if self.time_base is TimeBase.MEDIA or self.ended_at is None:
+            return last
+        return max(self.ended_at, last)
+
+    @property
+    def duration_s(self) -> float:
+        """Wall-clock time recorded, or the length of media analysed (``time_base``)."""
+        return self.end - self.started_at
+
+    def duration_text(self) -> str:
+        """``12 min``, or ``12 min of video`` for a session analysed from a file."""
+        text = format_duration(self.duration_s)
+        return f"{text} of video" if self.time_base is TimeBase.MEDIA else text
+
+    def format_time(self, epoch: float) -> str:
+        """A time on the session's axis for people: the local clock (``09:15``), or
+        for media the position in the video (``12:34``), never a made-up clock time."""
+        return format_elapsed(epoch - self.started_at) if self.time_base is TimeBase.MEDIA else format_clock(epoch)
 
 
 @dataclass(frozen=True)
@@ -81,6 +125,14 @@ class SessionData:
     info: SessionInfo
     samples: list[RecordedSample]
     bookmarks: list[Bookmark]
+
+    def __post_init__(self) -> None:
+        # info.last_recorded_at (where SessionInfo.end comes from) follows from the
+        # samples and bookmarks: a session made in memory or read from a file
+        # then has the same end and duration as one loaded from the store.
+        last = max((event.wall_time for event in [*self.samples, *self.bookmarks]), default=None)
+        if last != self.info.last_recorded_at:
+            object.__setattr__(self, "info", replace(self.info, last_recorded_at=last))
 
 
 def quantize_time(epoch: float) -> float:
@@ -143,6 +195,13 @@ def format_utc_offset(epoch: float) -> str:
     return f"UTC{offset[:3]}:{offset[3:]}"
 
 
+def format_elapsed(seconds: float) -> str:
+    """A position in a video: ``0:05``, ``12:34``, ``1:02:03``."""
+    seconds = max(int(round(seconds, 3)), 0)  # times are milliseconds: 74.9996 is 1:15, not 1:14
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 def format_duration(seconds: float) -> str:
     """``45 s``, ``12 min``, ``1 h 05 min``."""
     seconds = max(int(round(seconds)), 0)
@@ -152,3 +211,50 @@ def format_duration(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def format_count(mean: float) -> str:
+    """An average number of things for people: ``none``, ``<0.1``, ``1``, ``2.4``."""
+    if mean <= 0:
+        return "none"
+    if mean < 0.05:
+        return "<0.1"
+    return f"{mean:.1f}".removesuffix(".0")
+
+
+def cameras_off_text(mean: float) -> str:
+    """``no cameras off``, ``1 camera off on average``, ``2.4 cameras off on average``."""
+    count = format_count(mean)
+    if count == "none":
+        return "no cameras off"
+    return f"{count} {'camera' if count == '1' else 'cameras'} off on average"
+
+
+def describe_settings(settings: dict) -> str:
+    """The analysis settings of a session, for a teacher rather than a programmer:
+    ``Expressions read · one reading a second · mood shown from 3 faces``.
+
+    Knows the keys the app and ``analyze --record`` write; others are shown as they are.
+    """
+    parts = []
+    rest = dict(settings)
+    rest.pop("detector", None)  # shown on its own line wherever settings are
+    emotions = rest.pop("emotions", None)
+    if emotions is not None:
+        parts.append("Expressions read" if emotions else "Presence only (expressions not read)")
+    every = rest.pop("every_s", rest.pop("every", None))
+    if isinstance(every, (int, float)) and every > 0:
+        if every == 1:
+            parts.append("one reading a second")
+        elif every < 1:
+            parts.append(f"{1 / every:.3g} readings a second")
+        else:
+            parts.append(f"one reading every {every:g} s")
+    min_faces = rest.pop("min_faces", None)
+    if min_faces is not None:
+        parts.append(f"mood shown from {min_faces} faces")
+    smoothing = rest.pop("smoothing_s", None)
+    if isinstance(smoothing, (int, float)) and smoothing > 0:
+        parts.append(f"smoothed over {smoothing:g} s")
+    parts += [f"{key.replace('_', ' ')} {value}" for key, value in sorted(rest.items())]
+    return " \u00b7 ".join(parts)

@@ -13,9 +13,15 @@ Ended unexpectedly
     A writer holds an OS file lock (``writerlock.py``) from start to
     ``close()``. ``close()`` writes ``ended_at``; a session with no
     ``ended_at`` whose lock is free was abandoned by a dead process and is
-    reported as ``ended-unexpectedly``, ending at the last thing it recorded.
-    This is derived on every read rather than written back, so reading (the
-    CLI's ``sessions list``) never modifies the database.
+    reported as ``ended-unexpectedly``, ending at the last thing it recorded
+    (for a media-time session, the wall-clock time of its last write). This
+    is derived on every read rather than written back, so reading (the CLI's
+    ``sessions list``) never modifies the database.
+
+Times
+    A wall-clock session's end is never earlier than its last sample or
+    bookmark: ending it clamps ``ended_at``. A media-time session (a video or
+    folder, see ``TimeBase``) keeps the wall-clock ``ended_at`` it was given.
 
 Privacy
     Only numbers are stored: no images, no crops. Per-track numbers are
@@ -53,6 +59,7 @@ from .model import (
     SessionData,
     SessionInfo,
     SessionStatus,
+    TimeBase,
     auto_name,
     check_name,
     quantize_time,
@@ -120,6 +127,17 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX bookmarks_by_session ON bookmarks(session_id, wall_time)",
     ),
+    (
+        # 'wall' or 'media' (model.TimeBase). Sessions recorded before could
+        # have media times, stamped start + media time by `analyze --record`;
+        # those whose end lies before their last sample cannot be wall-clock.
+        "ALTER TABLE sessions ADD COLUMN time_base TEXT NOT NULL DEFAULT 'wall'",
+        "UPDATE sessions SET time_base = 'media' "
+        "WHERE ended_at < (SELECT max(wall_time) FROM samples WHERE session_id = sessions.id)",
+        # Media-time sessions only: wall-clock time of the last write, the end
+        # of one that ended unexpectedly (its sample times say nothing about when).
+        "ALTER TABLE sessions ADD COLUMN last_write_at REAL",
+    ),
 )
 
 #: The schema version this code writes; a database with a higher one is refused.
@@ -137,16 +155,24 @@ _INSERT_TRACK = (
     f"VALUES ({', '.join('?' * (len(_P_COLUMNS) + 2))})"
 )
 
+# The time of the last sample or bookmark of session ``s`` (its start if none).
+_LAST_ACTIVITY = """max(s.started_at,
+    coalesce((SELECT max(wall_time) FROM samples WHERE session_id = s.id), s.started_at),
+    coalesce((SELECT max(wall_time) FROM bookmarks WHERE session_id = s.id), s.started_at))"""
+
 # One row per session with the derived numbers every SessionInfo needs. The
-# last activity is where an abandoned session is taken to have ended.
-_SESSION_QUERY = """
+# last activity is where an abandoned wall-clock session is taken to have ended.
+_SESSION_QUERY = f"""
     SELECT s.*,
         (SELECT count(*) FROM samples WHERE session_id = s.id) AS sample_count,
-        max(s.started_at,
-            coalesce((SELECT max(wall_time) FROM samples WHERE session_id = s.id), s.started_at),
-            coalesce((SELECT max(wall_time) FROM bookmarks WHERE session_id = s.id), s.started_at)
-        ) AS last_activity
+        {_LAST_ACTIVITY} AS last_activity
     FROM sessions AS s
+"""
+
+# Ending a session: a wall-clock end is never earlier than the last thing recorded.
+_END_SESSION = f"""
+    UPDATE sessions AS s SET ended_at = CASE WHEN s.time_base = 'media' THEN :end ELSE max(:end, {_LAST_ACTIVITY}) END
+    WHERE s.id = :id
 """
 
 
@@ -434,7 +460,8 @@ class SessionStore:
             if ended_at is not None:
                 status = SessionStatus.ENDED
             else:
-                status, ended_at = SessionStatus.ENDED_UNEXPECTEDLY, row["last_activity"]
+                status = SessionStatus.ENDED_UNEXPECTEDLY
+                ended_at = row["last_activity"] if row["last_write_at"] is None else row["last_write_at"]
                 writerlock.remove_quietly(_lock_path(self.path, row["id"]))  # stale, left by the dead writer
         return SessionInfo(
             name=row["name"],
@@ -449,6 +476,8 @@ class SessionStore:
             app_version=row["app_version"],
             keeps_tracks=bool(row["keeps_tracks"]),
             sample_count=row["sample_count"],
+            time_base=TimeBase(row["time_base"]),
+            last_recorded_at=row["last_activity"],
         )
 
     # writing
@@ -466,14 +495,18 @@ class SessionStore:
         settings: dict | None = None,
         app_version: str = __version__,
         keep_tracks: bool = False,
+        time_base: TimeBase = TimeBase.WALL,
     ) -> "SessionWriter":
         """Create a session and return its writer (close it, or use it as a context manager).
 
         name: unique; None names it after its local start time ("2025-03-04_0915",
             then "2025-03-04_0915-2", ...).
         keep_tracks: record per-track numbers; pass the admin policy's answer.
+        time_base: MEDIA when analysing a video or folder: samples are then
+            appended at ``started_at`` + their position in the media.
         """
         started_at = quantize_time(time.time() if started_at is None else started_at)
+        time_base = TimeBase(time_base)
         conn = _connect(self.path, create=True, threaded=True)
         lock: writerlock.WriterLock | None = None
         try:
@@ -484,9 +517,9 @@ class SessionStore:
                     self._check_free(conn, check_name(name))
                 session_id = conn.execute(
                     "INSERT INTO sessions (name, started_at, source, detector, model_name, model_version, "
-                    "settings, app_version, keeps_tracks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "settings, app_version, keeps_tracks, time_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (name, started_at, source, detector, model_name, model_version,
-                     _settings_json(settings), app_version, int(keep_tracks)),
+                     _settings_json(settings), app_version, int(keep_tracks), time_base.value),
                 ).lastrowid
                 # Locked before the COMMIT: no reader can see the new row without its lock held.
                 lock = writerlock.WriterLock(_lock_path(self.path, session_id))
@@ -499,7 +532,7 @@ class SessionStore:
                 lock.release()
             conn.close()
             raise
-        return SessionWriter(self.path, conn, session_id, name, keep_tracks, lock)
+        return SessionWriter(self.path, conn, session_id, name, keep_tracks, time_base, lock)
 
     @_guard("importing a session")
     def import_session(self, data: SessionData, name: str | None = None) -> SessionInfo:
@@ -508,22 +541,28 @@ class SessionStore:
         name: store it under this name instead of ``data.info.name``.
         Status is not imported: the copy is ``ended`` if the original had an
         end, and ``ended-unexpectedly`` otherwise (nobody is recording it here).
+        A wall-clock end earlier than the last sample is moved to it, as when recording.
         """
         info = data.info
         name = check_name(name if name is not None else info.name)
-        ended_at = quantize_time(info.ended_at) if info.status is SessionStatus.ENDED and info.ended_at is not None else None
+        ended = info.status is SessionStatus.ENDED and info.ended_at is not None
+        # A media session that ended unexpectedly keeps its wall-clock end where a dying writer leaves it.
+        last_write = info.ended_at if not ended and info.time_base is TimeBase.MEDIA else None
         with _transaction(self._conn):
             self._check_free(self._conn, name)
             session_id = self._conn.execute(
-                "INSERT INTO sessions (name, started_at, ended_at, source, detector, model_name, model_version, "
-                "settings, app_version, keeps_tracks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, quantize_time(info.started_at), ended_at, info.source, info.detector, info.model_name,
-                 info.model_version, _settings_json(info.settings), info.app_version, int(info.keeps_tracks)),
+                "INSERT INTO sessions (name, started_at, source, detector, model_name, model_version, "
+                "settings, app_version, keeps_tracks, time_base, last_write_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, quantize_time(info.started_at), info.source, info.detector, info.model_name,
+                 info.model_version, _settings_json(info.settings), info.app_version, int(info.keeps_tracks),
+                 info.time_base.value, None if last_write is None else quantize_time(last_write)),
             ).lastrowid
             for rec in data.samples:
                 _insert_sample(self._conn, session_id, rec.wall_time, rec.sample, rec.tracks if info.keeps_tracks else None)
             for bookmark in data.bookmarks:
                 _insert_bookmark(self._conn, session_id, bookmark.wall_time, bookmark.text)
+            if ended:
+                self._conn.execute(_END_SESSION, {"end": quantize_time(info.ended_at), "id": session_id})
         return self.get(name)
 
     @_guard("deleting a session")
@@ -605,10 +644,11 @@ class SessionWriter:
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection, session_id: int, name: str,
-                 keep_tracks: bool, lock: writerlock.WriterLock) -> None:
+                 keep_tracks: bool, time_base: TimeBase, lock: writerlock.WriterLock) -> None:
         self.path = path
         self.name = name
         self.keeps_tracks = keep_tracks
+        self.time_base = time_base
         self.samples_written = 0
         self._conn = conn
         self._session_id = session_id
@@ -620,9 +660,16 @@ class SessionWriter:
             raise RuntimeError(f"session {self.name!r} is closed")
         return self._conn
 
+    def _written(self, conn: sqlite3.Connection) -> None:
+        """In a media-time session, note when this write happened (in its transaction):
+        where the session ends if the process dies before ``close()``."""
+        if self.time_base is TimeBase.MEDIA:
+            conn.execute("UPDATE sessions SET last_write_at = ? WHERE id = ?", (quantize_time(time.time()), self._session_id))
+
     @_guard("recording a sample")
     def append(self, sample: MoodSample, wall_time: float, tracks: Tracks | None = None) -> None:
-        """Record one sample made at ``wall_time`` (UTC epoch seconds).
+        """Record one sample made at ``wall_time`` (UTC epoch seconds; in a
+        media-time session, the session start plus the sample's media time).
 
         tracks: that frame's per-track numbers; dropped unless the session keeps them.
         """
@@ -630,6 +677,7 @@ class SessionWriter:
             conn = self._live_conn()
             with _transaction(conn):
                 _insert_sample(conn, self._session_id, wall_time, sample, tracks if self.keeps_tracks else None)
+                self._written(conn)
             self.samples_written += 1
 
     @_guard("adding a bookmark")
@@ -637,10 +685,15 @@ class SessionWriter:
         with self._mutex:
             conn = self._live_conn()
             with _transaction(conn):
+                self._written(conn)
                 return _insert_bookmark(conn, self._session_id, wall_time, text)
 
     def close(self, ended_at: float | None = None) -> None:
-        """Mark the session ended and let go of it. Safe to call twice.
+        """Mark the session ended (at ``ended_at``, default now: the wall-clock
+        time it stopped) and let go of it. Safe to call twice.
+
+        A wall-clock session's end is moved to its last sample or bookmark if
+        it would be earlier (a clock that went back, a caller's mistake).
 
         If the end cannot be written (full disk), the lock is released anyway:
         the session then reads as ended-unexpectedly, with its samples intact.
@@ -652,7 +705,7 @@ class SessionWriter:
             try:
                 with _translated(self.path, "ending the session"), _transaction(conn):
                     end = quantize_time(time.time() if ended_at is None else ended_at)
-                    conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (end, self._session_id))
+                    conn.execute(_END_SESSION, {"end": end, "id": self._session_id})
             finally:
                 # Unlock only after ended_at is committed (SessionStore._info relies on that order).
                 self._lock.release()

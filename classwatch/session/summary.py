@@ -24,6 +24,10 @@ MAX_BINS = 120
 #: A segment needs this many readings to be named the lowest or highest:
 #: a few seconds between two quick bookmarks say too little.
 MIN_SEGMENT_SAMPLES = 10
+#: Stretches whose mean moods all lie within this range are not ranked: a
+#: difference that small is noise in the expression model, and calling one of
+#: them the lowest would invent a low point in a level lesson.
+LEVEL_RANGE = 0.05
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,9 @@ class SessionSummary:
         "windows" (fixed windows of ``window_s`` seconds).
     lowest / highest: the segments with the lowest / highest mean mood among
         those with at least MIN_SEGMENT_SAMPLES readings; None unless two
-        or more segments qualify.
+        or more segments qualify and the mood was not level.
+    level: two or more segments qualify, but their moods differ by less
+        than LEVEL_RANGE: the mood stayed level.
     """
 
     start: float
@@ -84,6 +90,7 @@ class SessionSummary:
     segments: list[Segment]
     lowest: Segment | None
     highest: Segment | None
+    level: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -110,6 +117,7 @@ class SessionSummary:
             "segments": [s.to_dict() for s in self.segments],
             "lowest": None if self.lowest is None else self.lowest.to_dict(),
             "highest": None if self.highest is None else self.highest.to_dict(),
+            "level": self.level,
         }
 
 
@@ -134,9 +142,7 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
     """
     info = data.info
     times = np.array([r.wall_time for r in data.samples], np.float64)
-    start = info.started_at
-    # A session being recorded has no end yet: it runs to its latest sample.
-    end = max([info.ended_at if info.ended_at is not None else start, *times[-1:]])
+    start, end = info.started_at, info.end
     moods = np.array([np.nan if r.sample.mood_index is None else r.sample.mood_index for r in data.samples], np.float64)
     has_mood = ~np.isnan(moods)
     duration = max(end - start, 1e-9)
@@ -164,7 +170,8 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
         (s for s in segments if s.readings >= min_segment_samples and s.mood_index is not None),
         key=lambda s: (s.mood_index, s.start),
     )
-    lowest, highest = (ranked[0], ranked[-1]) if len(ranked) >= 2 else (None, None)
+    level = len(ranked) >= 2 and ranked[-1].mood_index - ranked[0].mood_index < LEVEL_RANGE
+    lowest, highest = (ranked[0], ranked[-1]) if len(ranked) >= 2 and not level else (None, None)
 
     bin_s = float(_pick(BIN_CHOICES_S, duration / MAX_BINS))
     bin_starts = [float(t) for t in np.arange(start, end, bin_s)] or [start]
@@ -194,4 +201,5 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
         segments=segments,
         lowest=lowest,
         highest=highest,
+        level=level,
     )

@@ -127,6 +127,7 @@ class Controller(QObject):
         db_path: Path,
         *,
         demo: Path | None = None,
+        record: bool = True,
         use_tray: bool = True,
         picker: RegionPicker | None = None,
         source_factory=None,
@@ -139,6 +140,9 @@ class Controller(QObject):
         self.effective = effective
         self.db_path = Path(db_path)
         self.demo = Path(demo) if demo else None
+        #: Whether runs are recorded as sessions (``app --demo`` only with ``--record``:
+        #: trying the app on a sample video must not fill the user's session list).
+        self.record = record
         self.retry_s = retry_s
         self.source_factory = source_factory  # tests: () -> FrameSource
         self.pipeline_factory = pipeline_factory  # tests: () -> Analyser
@@ -284,7 +288,7 @@ class Controller(QObject):
 
     def _update_source_text(self) -> None:
         if self.demo is not None:
-            text = f"demo: {self.demo.name}"
+            text = f"demo: {self.demo.name}" + ("" if self.record else " \u00b7 not recorded")
         elif self.effective.settings.region is not None:
             r = self.effective.settings.region
             text = f"screen {r.monitor}: {r.width}\u00d7{r.height}"
@@ -329,7 +333,7 @@ class Controller(QObject):
 
         config = self.effective.pipeline_config()
         new_session = recorder is None
-        if recorder is None:
+        if recorder is None and self.record:
             recorder = Recorder(
                 self.db_path,
                 keep_tracks=s.keep_tracks,
@@ -349,11 +353,12 @@ class Controller(QObject):
 
             pipeline = Pipeline(config)
             card = pipeline.classifier.card if pipeline.classifier else None
-            recorder.model = (card.name, card.version) if card else ("", "")
+            if recorder is not None:
+                recorder.model = (card.name, card.version) if card else ("", "")
             return pipeline
 
         worker = AnalysisWorker(make_source, make_pipeline, s.sample_every_s, retry_s=self.retry_s,
-                                record=recorder.record, blank_is_fault=blank,
+                                record=recorder.record if recorder else None, blank_is_fault=blank,
                                 locked=SessionLock().locked if blank else None)
         worker.sample_ready.connect(self._on_sample)
         worker.state_changed.connect(self._on_worker_state)
@@ -506,7 +511,7 @@ class Controller(QObject):
 
     def ask_bookmark(self) -> None:
         """Open the bookmark popup; the moment is now, the text comes when the teacher confirms."""
-        if self.recorder is None:
+        if self.handle is None:  # not analysing: nothing to bookmark
             return
         wall = time.time()
         anchor = self.dashboard.bookmark_button if self.dashboard.isVisible() else (
@@ -520,13 +525,15 @@ class Controller(QObject):
         self._popup = popup
 
     def add_bookmark(self, wall: float, text: str = "") -> bool:
-        if self.recorder is None:
+        """Mark the moment on the timeline, and in the session when the run is recorded."""
+        if self.handle is None:
             return False
-        try:
-            self.recorder.bookmark(wall, text)
-        except ClasswatchError as exc:
-            self._on_record_failed(str(exc))
-            return False
+        if self.recorder is not None:
+            try:
+                self.recorder.bookmark(wall, text)
+            except ClasswatchError as exc:
+                self._on_record_failed(str(exc))
+                return False
         self.bookmarks.append((wall, text))
         self.dashboard.timeline.add_bookmark(wall, text)
         return True
@@ -708,12 +715,16 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_app(
     demo: Path | None = None,
     db: Path | None = None,
+    record: bool = False,
     screenshot: Path | None = None,
     quit_after: float | None = None,
     compact: bool = False,
     startup_probe: Path | None = None,
 ) -> int:
-    """``classwatch app``: returns the exit status."""
+    """``classwatch app``: returns the exit status.
+
+    record: record a ``demo`` run as a session (the screen is always recorded).
+    """
     if screenshot is not None and quit_after is None:
         quit_after = 6.0
     if _needs_offscreen():
@@ -734,7 +745,8 @@ def run_app(
     db_path = effective.db_path(db)
     app = make_application()
     # A screenshot run is reproducible: default window sizes, no tray.
-    controller = Controller(effective, db_path, demo=demo, use_tray=screenshot is None, restore_windows=screenshot is None)
+    controller = Controller(effective, db_path, demo=demo, record=demo is None or record,
+                            use_tray=screenshot is None, restore_windows=screenshot is None)
     for warning in (effective.settings_warning, effective.policy_error):
         if warning:
             log.warning("%s", warning)

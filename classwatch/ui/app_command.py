@@ -20,7 +20,10 @@ def _seconds(value: str) -> float:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--demo", type=Path, metavar="PATH",
-                   help="analyse an image, video or folder (looped at the sampling rate) instead of the screen")
+                   help="analyse an image, video or folder (looped at the sampling rate) instead of the screen; "
+                   "not recorded unless --record is given")
+    p.add_argument("--record", action="store_true",
+                   help="with --demo: record the demo run as a session in the session list")
     p.add_argument("--db", type=Path, metavar="PATH", help="session database (default: the user data folder)")
     p.add_argument("--compact", action="store_true", help="start in the small always-on-top view")
     p.add_argument("--screenshot", type=Path, metavar="FILE", help="save the dashboard as a PNG, then exit")
@@ -45,10 +48,15 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    from ..errors import ClasswatchError
     from .app import run_app
 
+    demo, record = getattr(args, "demo", None), getattr(args, "record", False)
+    if record and demo is None:
+        raise ClasswatchError("--record goes with --demo (analysing the screen is always recorded)")
     return run_app(
-        demo=getattr(args, "demo", None),
+        demo=demo,
+        record=record,
         db=getattr(args, "db", None),
         screenshot=getattr(args, "screenshot", None),
         quit_after=getattr(args, "quit_after", None),

@@ -70,6 +70,41 @@ def titled_card(title: str, margins: tuple[int, int, int, int] = (16, 12, 16, 14
     return frame, layout
 
 
+class ElidedLabel(QLabel):
+    """One line of text that gives way to its neighbours when the window is narrow:
+    it shrinks with an ellipsis and shows the whole text as its tooltip, rather than
+    pushing the text beside it off the edge of the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setText(text)
+
+    def text(self) -> str:  # the whole text, not what fits
+        return self._full
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        self._full = text
+        self.updateGeometry()
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 2, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(self.sizeHint().width(), self.fontMetrics().horizontalAdvance("\u2026") * 6),
+                     super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
 class StatusPill(QWidget):
     """A dot and a word: amber and "Analysing" whenever capture runs."""
 
@@ -298,20 +333,25 @@ class Dashboard(QMainWindow):
         self.timeline_card.setMinimumHeight(250)
         outer.addWidget(self.timeline_card, 5)
 
-        # footer
+        # footer: the source over the session on the left, so both fit beside the
+        # privacy line at the default size; the privacy line is always whole, and
+        # a very long file or session name gives way with an ellipsis (and a tooltip).
         footer = QHBoxLayout()
         footer.setSpacing(14)
-        self.source_label = QLabel("")
+        where = QVBoxLayout()
+        where.setSpacing(0)
+        self.source_label = ElidedLabel()
         self.source_label.setObjectName("muted")
-        footer.addWidget(self.source_label)
-        self.session_label = QLabel("")
+        where.addWidget(self.source_label)
+        self.session_label = ElidedLabel()
         self.session_label.setObjectName("muted")
-        footer.addWidget(self.session_label)
-        footer.addStretch(1)
-        privacy = QLabel(PRIVACY_LINE)
-        privacy.setObjectName("faint")
-        privacy.setToolTip(PRIVACY_TIP)
-        footer.addWidget(privacy)
+        where.addWidget(self.session_label)
+        footer.addLayout(where, 1)
+        self.privacy_label = QLabel(PRIVACY_LINE)
+        self.privacy_label.setObjectName("faint")
+        self.privacy_label.setToolTip(PRIVACY_TIP)
+        self.privacy_label.setMinimumWidth(self.privacy_label.sizeHint().width())
+        footer.addWidget(self.privacy_label, 0, Qt.AlignmentFlag.AlignTop)  # on the first line
         outer.addLayout(footer)
 
         #: Called with the QCloseEvent instead of closing (the controller hides to the tray).

@@ -21,8 +21,19 @@ from .. import __version__
 from ..aggregate import MIN_FACES
 from ..errors import SessionError
 from ..session.exporting import atomic_output
-from ..session.model import SessionData, SessionStatus, format_clock, format_duration, format_utc_offset, local_datetime
-from ..session.summary import MIN_SEGMENT_SAMPLES, Segment, SessionSummary
+from ..session.model import (
+    SessionData,
+    SessionInfo,
+    SessionStatus,
+    TimeBase,
+    describe_settings,
+    format_clock,
+    format_count,
+    format_duration,
+    format_utc_offset,
+    local_datetime,
+)
+from ..session.summary import LEVEL_RANGE, MIN_SEGMENT_SAMPLES, Segment, SessionSummary
 from ..types import EXPRESSIONS
 
 if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -59,6 +70,9 @@ NEGATIVE = QColor("#b83a3a")
 NEUTRAL = QColor("#8a939c")
 LOW_BAND = QColor(184, 58, 58, 38)
 HIGH_BAND = QColor(46, 125, 79, 38)
+
+#: Up to this many readings the chart shows each one as a dot instead of lines.
+FEW_READINGS = 20
 
 #: Sign of each expression in the mood index (for the colour of its bar).
 VALENCE = {"happy": 1, "surprise": 0, "neutral": 0}
@@ -164,6 +178,22 @@ class _Doc:
 # --- sections -------------------------------------------------------------
 
 
+def _when(info: SessionInfo) -> str:
+    """The date, the wall-clock span and the length of a session.
+
+    A session analysed from a file gives the time its analysis ran and the
+    length of video analysed: its sample times are positions in the video,
+    and reading them as clock times would put its end in the future.
+    """
+    start = local_datetime(info.started_at)
+    day = f"{start:%A} {start.day} {start:%B %Y}"
+    zone = format_utc_offset(info.started_at)
+    if info.time_base is TimeBase.MEDIA:
+        span = format_clock(info.started_at) + ("" if info.ended_at is None else f"\u2013{format_clock(info.ended_at)}")
+        return f"{day}, analysed {span} ({zone}) \u00b7 {info.duration_text()} analysed"
+    return f"{day}, {format_clock(info.started_at)}\u2013{format_clock(info.end)} ({zone}) \u00b7 {info.duration_text()}"
+
+
 def _title(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
     info = data.info
     doc.draw_text(MARGIN, doc.y, CONTENT_W, 5, "CLASS MOOD REPORT", _font(8, bold=True), ACCENT)
@@ -171,18 +201,18 @@ def _title(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
     height = doc.text_height(info.name, _font(20, bold=True))
     doc.draw_text(MARGIN, doc.y, CONTENT_W, height, info.name, _font(20, bold=True))
     doc.y += height + 1
-    start = local_datetime(summary.start)
-    when = (
-        f"{start:%A} {start.day} {start:%B %Y}, {format_clock(summary.start)}\u2013{format_clock(summary.end)} "
-        f"({format_utc_offset(summary.start)}) \u00b7 {format_duration(summary.duration_s)}"
-    )
-    doc.paragraph(when, _font(10.5), MUTED, after=3)
+    doc.paragraph(_when(info), _font(10.5), MUTED, after=3)
     if info.status is SessionStatus.ENDED_UNEXPECTEDLY:
-        doc.paragraph(
-            f"The recording ended unexpectedly (the app was closed or crashed) at {format_clock(summary.end)}; "
-            "everything recorded until then is included.", _font(9, bold=True), NEGATIVE)
+        # ended_at: the wall-clock time of the last write, for media sessions too.
+        if info.time_base is TimeBase.MEDIA:
+            text = (f"The analysis stopped unexpectedly (the app was closed or crashed) at {format_clock(info.ended_at)}, "
+                    f"after {info.duration_text()}; everything analysed until then is included.")
+        else:
+            text = (f"The recording ended unexpectedly (the app was closed or crashed) at {format_clock(info.ended_at)}; "
+                    "everything recorded until then is included.")
+        doc.paragraph(text, _font(9, bold=True), NEGATIVE)
     elif info.status is SessionStatus.RECORDING:
-        doc.paragraph(f"This session was still being recorded; the report covers it up to {format_clock(summary.end)}.",
+        doc.paragraph(f"This session was still being recorded; the report covers it up to {info.format_time(summary.end)}.",
                       _font(9, bold=True), NEGATIVE)
 
     model = " ".join(part for part in (info.model_name, info.model_version) if part) or "\u2013"
@@ -191,7 +221,7 @@ def _title(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
         ("Face detector", info.detector or "\u2013"),
         ("Expression model", model),
         ("Recorded with", f"classwatch {info.app_version}" if info.app_version else "\u2013"),
-        ("Settings", ", ".join(f"{k} {v}" for k, v in sorted(info.settings.items())) or "\u2013"),
+        ("Settings", describe_settings(info.settings) or "\u2013"),
     ]
     label_w = 34.0
     for label, value in rows:
@@ -206,7 +236,7 @@ def _key_figures(doc: _Doc, summary: SessionSummary) -> None:
     figures = [
         (_signed(summary.mean_mood_index), "mean mood index", "from \u22121 (negative) to +1 (positive)"),
         (f"{summary.mean_faces:.1f}", "faces analysed", f"on average, of {summary.mean_tiles:.1f} participant tiles"),
-        (f"{summary.mean_camera_off:.1f}", "cameras off", "on average"),
+        _cameras_off(summary.mean_camera_off),
         (f"{summary.readings}", "readings", f"of {summary.samples} samples had enough faces"),
     ]
     gap = 4.0
@@ -224,8 +254,34 @@ def _key_figures(doc: _Doc, summary: SessionSummary) -> None:
     doc.y += box_h + 4
 
 
-def _nice_step(span_s: float, max_ticks: int = 8) -> int:
-    return next((s for s in (60, 120, 300, 600, 900, 1800, 3600, 7200) if span_s / s <= max_ticks), 14400)
+def _cameras_off(mean: float) -> tuple[str, str, str]:
+    """The key figure for cameras off: ``none`` / ``1 camera off`` / ``2.4 cameras off``, on average."""
+    count = format_count(mean)
+    if count == "none":
+        return count, "cameras off", "every camera was on"
+    return count, "camera off" if count == "1" else "cameras off", "on average"
+
+
+def _ticks(info: SessionInfo, t0: float, t1: float, max_ticks: int = 8) -> list[tuple[float, str]]:
+    """Where to mark the time axis and what to write there: round local clock
+    times (round positions in the video for a file), and at least both ends."""
+    span = t1 - t0
+    step = next((s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200) if span / s <= max_ticks), 14400)
+    if info.time_base is TimeBase.MEDIA:
+        origin = info.started_at  # positions count from the start of the video
+    else:
+        origin = -local_datetime(t0).utcoffset().total_seconds()  # round in local time
+
+    def label(t: float) -> str:
+        if info.time_base is TimeBase.WALL and step < 60:
+            return local_datetime(t).strftime("%H:%M:%S")
+        return info.format_time(t)
+
+    first = origin + math.ceil((t0 - origin) / step) * step
+    times = [first + i * step for i in range(int((t1 - first) // step) + 1)] if first <= t1 else []
+    if len(times) < 2:  # a very short session: an axis needs two marks to be read
+        times = [t0, t1]
+    return [(t, label(t)) for t in times]
 
 
 def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
@@ -265,38 +321,61 @@ def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
         doc.draw_text(MARGIN, (y_of(v) / doc.scale) - 2, 9.5, 4, label, _font(7), MUTED,
                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-    # x ticks on local clock times
-    step = _nice_step(t1 - t0)
-    offset = local_datetime(t0).utcoffset().total_seconds()
-    tick = math.ceil((t0 + offset) / step) * step - offset
-    while tick <= t1:
+    # x ticks: clock times, or positions in the video
+    for tick, text in _ticks(data.info, t0, t1):
         x = x_of(tick)
         p.setPen(doc.pen(RULE, 0.15))
         p.drawLine(QPointF(x, doc.mm(top)), QPointF(x, doc.mm(top + height)))
-        doc.draw_text(x / doc.scale - 10, top + height + 1, 20, 4, format_clock(tick), _font(7), MUTED,
+        doc.draw_text(x / doc.scale - 10, top + height + 1, 20, 4, text, _font(7), MUTED,
                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        tick += step
 
     # every reading (thin), then the per-bin mean (thick); gaps stay gaps
-    def polyline(points: list[tuple[float, float | None]], max_gap: float) -> QPainterPath:
-        path, last_t = QPainterPath(), None
-        for t, v in points:
+    def polyline(points: list[tuple[float, float | None]], max_gap: float) -> tuple[QPainterPath, list[QPointF]]:
+        """The line through the points, and the points with no neighbour to join
+        (a line through one point draws nothing: those are drawn as dots)."""
+        path, last_t, run = QPainterPath(), None, []
+        singles: list[QPointF] = []
+        for t, v in [*points, (math.inf, None)]:  # the sentinel closes the last run
+            if v is None or last_t is None or t - last_t > max_gap:
+                if len(run) == 1:
+                    singles.append(run[0])
+                run = []
             if v is None:
                 last_t = None
                 continue
             point = QPointF(x_of(t), y_of(v))
-            if last_t is None or t - last_t > max_gap:
-                path.moveTo(point)
-            else:
+            if run:
                 path.lineTo(point)
+            else:
+                path.moveTo(point)
+            run.append(point)
             last_t = t
-        return path
+        return path, singles
+
+    def dots(points: list[QPointF], color: QColor, radius_mm: float) -> None:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        for point in points:
+            p.drawEllipse(point, doc.mm(radius_mm), doc.mm(radius_mm))
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     p.setBrush(Qt.BrushStyle.NoBrush)
+    # A bin's mean is drawn at its middle, which for the last bin may lie past the end.
+    p.setClipRect(QRectF(QPointF(doc.mm(left), doc.mm(top)), QPointF(doc.mm(left + width), doc.mm(top + height))))
+    readings = [(r.wall_time, r.sample.mood_index) for r in data.samples]
+    raw, raw_singles = polyline(readings, max_gap=10.0)
     p.setPen(doc.pen(RAW_LINE, 0.12))
-    p.drawPath(polyline([(r.wall_time, r.sample.mood_index) for r in data.samples], max_gap=10.0))
+    p.drawPath(raw)
+    mean, mean_singles = polyline([(t + summary.bin_s / 2, m) for t, m in summary.timeline], max_gap=summary.bin_s * 1.5)
     p.setPen(doc.pen(ACCENT, 0.6))
-    p.drawPath(polyline([(t + summary.bin_s / 2, m) for t, m in summary.timeline], max_gap=summary.bin_s * 1.5))
+    p.drawPath(mean)
+    if summary.readings <= FEW_READINGS:
+        # Each reading a dot: a thin line between two points is easily missed.
+        dots([QPointF(x_of(t), y_of(v)) for t, v in readings if v is not None], ACCENT, 0.8)
+    else:
+        dots(raw_singles, RAW_LINE, 0.25)
+        dots(mean_singles, ACCENT, 0.5)
+    p.setClipping(False)
     if not values:
         doc.draw_text(left, top + height / 4 - 3, width, 6, "No mood readings in this session", _font(9), MUTED,
                       Qt.AlignmentFlag.AlignCenter)
@@ -319,13 +398,17 @@ def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
     p.drawRect(QRectF(QPointF(doc.mm(left), doc.mm(top)), QPointF(doc.mm(left + width), doc.mm(top + height))))
     doc.y = top + height + 7
 
-    legend = (
-        f"Thick line: mean mood index per {format_duration(summary.bin_s)}; thin grey line: every reading. "
-        "Shaded: the lowest and highest stretches (see below)."
-    )
+    if summary.readings <= FEW_READINGS:
+        legend = f"Each dot is one reading ({summary.readings} in all): too few to draw a line through time."
+    else:
+        legend = f"Thick line: mean mood index per {format_duration(summary.bin_s)}; thin grey line: every reading."
+    if summary.lowest is not None:
+        legend += " Shaded: the lowest and highest stretches (see below)."
+    if data.info.time_base is TimeBase.MEDIA:
+        legend += " Times are positions in the video analysed."
     doc.paragraph(legend, _font(7.5), MUTED, after=1)
     if data.bookmarks:
-        marks = "    ".join(f"{n}\u2002{format_clock(b.wall_time)} {b.text}" for n, b in enumerate(data.bookmarks, 1))
+        marks = "    ".join(f"{n}\u2002{data.info.format_time(b.wall_time)} {b.text}" for n, b in enumerate(data.bookmarks, 1))
         doc.paragraph("Bookmarks:  " + marks, _font(8), INK, after=2)
 
 
@@ -350,19 +433,23 @@ def _expressions(doc: _Doc, summary: SessionSummary) -> None:
     doc.paragraph("Green counts as positive, red as negative and grey as 0 in the mood index.", _font(7.5), MUTED)
 
 
-def _segments(doc: _Doc, summary: SessionSummary) -> None:
+def _segments(doc: _Doc, info: SessionInfo, summary: SessionSummary) -> None:
     doc.heading("Lowest and highest stretches", space_needed=30)
     if summary.segment_kind == "bookmarks":
         intro = "The session split at its bookmarks. "
     else:
         intro = f"The session in windows of {format_duration(summary.window_s)} (no bookmarks were set). "
-    if summary.lowest is None:
+    if summary.level:
+        intro += (f"The mood stayed level: every stretch was within {LEVEL_RANGE:.2f} of the others, "
+                  "so none is singled out as the lowest or highest.")
+    elif summary.lowest is None:
         intro += f"Fewer than two stretches had {MIN_SEGMENT_SAMPLES} or more readings, so none is singled out."
     else:
         intro += f"Only stretches with at least {MIN_SEGMENT_SAMPLES} readings are ranked."
     doc.paragraph(intro, _font(8.5), MUTED, after=2)
 
-    columns = (("When", 30.0), ("Stretch", 86.0), ("Readings", 22.0), ("Mood index", 36.0))
+    when = "In the video" if info.time_base is TimeBase.MEDIA else "When"
+    columns = ((when, 30.0), ("Stretch", 86.0), ("Readings", 22.0), ("Mood index", 36.0))
     row_h = 5.6
 
     def row(cells: list[str], font: QFont, fill: QColor | None = None, tag: str = "", tag_color: QColor = INK) -> None:
@@ -379,7 +466,7 @@ def _segments(doc: _Doc, summary: SessionSummary) -> None:
         doc.y += row_h
 
     def cells(segment: Segment) -> list[str]:
-        return [f"{format_clock(segment.start)}\u2013{format_clock(segment.end)}", segment.label or "\u2013",
+        return [f"{info.format_time(segment.start)}\u2013{info.format_time(segment.end)}", segment.label or "\u2013",
                 str(segment.readings), _signed(segment.mood_index)]
 
     row([name for name, _ in columns], _font(8, bold=True))
@@ -457,7 +544,7 @@ def _render(path: Path, data: SessionData, summary: SessionSummary) -> None:
         _key_figures(doc, summary)
         _timeline(doc, data, summary)
         _expressions(doc, summary)
-        _segments(doc, summary)
+        _segments(doc, data.info, summary)
         _notes(doc, data, summary)
         doc.draw_footer()
     finally:

@@ -8,7 +8,6 @@ settings and the admin policy allow.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -158,7 +157,7 @@ class SessionBrowser(QMainWindow):
             return
         for info in reversed(infos):  # newest first
             when = local_datetime(info.started_at).strftime("%a %d %b %Y, %H:%M")
-            dur = format_duration(info.duration_s) if info.duration_s is not None else ""
+            dur = info.duration_text() if info.duration_s is not None else ""
             extra = STATUS_TEXT.get(info.status, "")
             item = QListWidgetItem(f"{info.name}\n{when} \u00b7 {dur}" + (f" \u00b7 {extra}" if extra else ""))
             item.setData(Qt.ItemDataRole.UserRole, info.name)
@@ -187,7 +186,7 @@ class SessionBrowser(QMainWindow):
         summary = summarize(data)
         info = data.info
         start = local_datetime(info.started_at)
-        dur = format_duration(summary.duration_s)
+        dur = info.duration_text()
         status = STATUS_TEXT.get(info.status, "")
         self.title.setText(info.name)
         self.subtitle.setText(
@@ -214,7 +213,7 @@ class SessionBrowser(QMainWindow):
         self.timeline.set_bookmarks([(b.wall_time, b.text) for b in data.bookmarks])
         self.bookmark_list.clear()
         for seg in summary.segments:
-            clock = datetime.fromtimestamp(seg.start).strftime("%H:%M:%S")
+            clock = info.format_time(seg.start)  # a clock time, or a position in the video
             label = seg.label or "window"
             mood = "no reading" if seg.mood_index is None else f"mood {theme.signed(seg.mood_index)}"
             mark = ""
