@@ -13,9 +13,20 @@ counts +1 while an unsure one counts less: positive minus negative
 expressions, weighted by confidence. The class index is the mean over faces,
 so it lies in [-1, 1].
 
-Below ``min_faces`` faces the index and distribution are reported as
-unavailable: a number about one or two people is a statement about
-individuals, not about a class.
+Attention share
+---------------
+The share of the participants showing video whose head faces the camera:
+faces that face it (``head_pose.facing`` on the smoothed yaw and pitch)
+over the tiles showing video. A video tile whose face is not found (turned
+away, looking down, out of frame) counts as away; a camera-off tile counts
+as absent, not away. A tile showing several people (a meeting room) counts
+each of them, so the divisor is never below the faces found; without a tile
+grid (a photo of a room) it is the faces found. It says where heads point,
+nothing about concentration or learning (``docs/attention.md``).
+
+Below ``min_faces`` faces the index, distribution and attention share are
+reported as unavailable: a number about one or two people is a statement
+about individuals, not about a class.
 """
 
 from __future__ import annotations
@@ -40,24 +51,32 @@ def participants(layout: TileLayout, faces: int) -> tuple[int, int]:
     return len(layout), int((~layout.video).sum())
 
 
-def aggregate(t: float, layout: TileLayout, tracks: Tracks, min_faces: int = MIN_FACES) -> MoodSample:
-    """One MoodSample from the frame's tiles and smoothed per-face probabilities.
+def aggregate(
+    t: float, layout: TileLayout, tracks: Tracks, min_faces: int = MIN_FACES, facing: np.ndarray | None = None
+) -> MoodSample:
+    """One MoodSample from the frame's tiles and smoothed per-face readings.
 
     Tracks whose probabilities are NaN (presence-only mode: expression
-    inference switched off) count as faces but never as a mood.
+    inference switched off) count as faces but never as a mood. ``facing``:
+    (N,) bool per face, or None when attention is off; a face whose pose is
+    unknown (a detector without landmarks) withholds the attention share,
+    since counting it as away would report a class that looks nowhere.
     """
     n = len(tracks)
     tiles, camera_off = participants(layout, n)
     video_tiles = max(tiles - camera_off, 0)
     coverage = min(n / video_tiles, 1.0) if video_tiles else 0.0
+    attention = None
+    if facing is not None and n >= min_faces and not np.isnan(tracks.pose).any():
+        attention = float(np.count_nonzero(facing)) / max(video_tiles, n)
+    no_counts = np.zeros(N_EXPRESSIONS, np.int64)
     probs = tracks.probs
-    has_probs = n > 0 and not np.isnan(probs).any()
-    if not has_probs:
-        return MoodSample(t, tiles, n, camera_off, None, np.zeros(N_EXPRESSIONS, np.int64), None, 0.0, coverage)
+    if n == 0 or np.isnan(probs).any():
+        return MoodSample(t, tiles, n, camera_off, None, no_counts, None, 0.0, coverage, attention)
     confidence = float(probs.max(axis=1).mean())
     if n < min_faces:
         # Label counts of one or two faces would say what those people show: withhold them too.
-        return MoodSample(t, tiles, n, camera_off, None, np.zeros(N_EXPRESSIONS, np.int64), None, confidence, coverage)
+        return MoodSample(t, tiles, n, camera_off, None, no_counts, None, confidence, coverage, attention)
     counts = np.bincount(probs.argmax(axis=1), minlength=N_EXPRESSIONS)
     mood = float(np.clip((probs @ VALENCE).mean(), -1.0, 1.0))
-    return MoodSample(t, tiles, n, camera_off, probs.mean(axis=0), counts, mood, confidence, coverage)
+    return MoodSample(t, tiles, n, camera_off, probs.mean(axis=0), counts, mood, confidence, coverage, attention)

@@ -120,13 +120,17 @@ def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callab
     No face in any input is a NoFacesError. Among several inputs, one without a face is
     reported like the others, with a warning: one blank screenshot must not lose the rest.
     """
-    from .pipeline import Pipeline, PipelineConfig
+    from dataclasses import replace
+
+    from .pipeline import Pipeline
     from .serialize import frame_to_dict
     from .sources import FolderSource, open_source
 
     sources = [open_source(path, args.every) for path in paths]  # every path is checked before any work
-    pipeline = Pipeline(PipelineConfig(detector=args.detector, model=args.model, emotions=args.emotions,
-                                       min_faces=args.min_faces, smoothing_s=args.smoothing_s))
+    # The settings in force (attention, facing limits, smoothing), with what the flags changed.
+    config = replace(args.effective.pipeline_config(), detector=args.detector, model=args.model,
+                     emotions=args.emotions, min_faces=args.min_faces)
+    pipeline = Pipeline(config)
     inputs, faceless, offset = [], [], 0.0
     for path, source in zip(paths, sources):
         pipeline.reset()
@@ -209,6 +213,8 @@ def _summary_line(frame: dict) -> str:
         parts.append("presence only (expression analysis is off)")
     else:
         parts.append("mood unavailable (fewer faces than the minimum group size)")
+    if mood["attention"] is not None:
+        parts.append(f"attention {mood['attention']:.0%}")
     return "  ".join(parts)
 
 
@@ -224,7 +230,6 @@ def _apply_settings(args: argparse.Namespace) -> None:
     args.detector = effective.cli_value("detector", args.detector, "--detector")
     args.every = effective.cli_value("sample_every_s", None if args.every is None else _every(args.every), "--every")
     args.min_faces = effective.cli_value("min_faces", args.min_faces, "--min-faces")
-    args.smoothing_s = effective.settings.smoothing_s
     # --model asks for expression analysis: an error where the policy turns it off.
     if args.model and not effective.settings.emotions and effective.is_locked("emotions"):
         raise PolicyError(f"--model: expression analysis is turned off: {effective.lock_reason}")

@@ -9,7 +9,7 @@ and the reasons behind them are in ``docs/admin-policy.md``.
 Fail closed: a policy that cannot be read or does not validate is never
 ignored. The app then runs with the SAFEST settings, every policy setting
 locked, and shows the error, because ignoring it could switch emotion
-recognition back on where the law forbids it.
+recognition (or the attention share) back on where it is not allowed.
 
 ``load_effective()`` is the one call the app and the CLI make.
 """
@@ -40,10 +40,11 @@ if TYPE_CHECKING:
 #: Environment variable naming a policy file; used only where no system-wide policy is installed.
 POLICY_ENV = "CLASSWATCH_POLICY"
 
-#: The settings a policy may set. The others (smoothing, start on login, the
-#: capture region) are the teacher's alone: they carry no privacy risk.
+#: The settings a policy may set. The others (smoothing, the facing limits, start
+#: on login, the capture region) are the teacher's alone: they carry no privacy risk.
 POLICY_FIELDS = (
-    "sample_every_s", "detector", "emotions", "min_faces", "keep_tracks", "retention_days", "export_formats", "data_dir",
+    "sample_every_s", "detector", "emotions", "attention", "min_faces", "keep_tracks", "retention_days",
+    "export_formats", "data_dir",
 )
 
 
@@ -74,14 +75,16 @@ class Policy:
 
 
 #: What an invalid policy falls back to: the privacy switches at their most
-#: restrictive. CSV and PDF stay allowed because they hold class aggregates
+#: restrictive. Attention is off too: it reads each face's head pose, and an
+#: admin who meant to turn it off must not see it come back. CSV and PDF stay allowed because they hold class aggregates
 #: only; a JSON export can carry the per-track numbers of sessions recorded
 #: with keep_tracks. 30 days keeps the current month's sessions for review
 #: while bounding what a broken policy lets pile up (older sessions are
 #: deleted when retention is applied, as with any 30-day policy).
 SAFEST = Policy(
-    values={"emotions": False, "keep_tracks": False, "retention_days": 30, "export_formats": ("csv", "pdf")},
-    locked=frozenset({"emotions", "keep_tracks", "retention_days", "export_formats"}),
+    values={"emotions": False, "attention": False, "keep_tracks": False, "retention_days": 30,
+            "export_formats": ("csv", "pdf")},
+    locked=frozenset({"emotions", "attention", "keep_tracks", "retention_days", "export_formats"}),
 )
 
 
@@ -248,12 +251,15 @@ class EffectiveSettings:
         return field in self.locked
 
     def pipeline_config(self) -> PipelineConfig:
-        """The analysis configuration; emotions off = presence-only, no expression model loaded."""
+        """The analysis configuration; emotions off = presence-only, no expression model loaded;
+        attention off = no head pose read. The two are independent."""
         # Imported here: `classwatch policy show` has no use for the analysis stack.
         from .pipeline import PipelineConfig
 
         s = self.settings
-        return PipelineConfig(detector=s.detector, emotions=s.emotions, min_faces=s.min_faces, smoothing_s=s.smoothing_s)
+        return PipelineConfig(detector=s.detector, emotions=s.emotions, attention=s.attention,
+                              facing_yaw_deg=s.facing_yaw_deg, facing_pitch_deg=s.facing_pitch_deg,
+                              min_faces=s.min_faces, smoothing_s=s.smoothing_s)
 
     def data_path(self) -> Path:
         """The data folder: the setting, or the per-user default (which CLASSWATCH_DATA_DIR moves)."""

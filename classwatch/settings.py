@@ -27,6 +27,7 @@ from pathlib import Path
 from .aggregate import MIN_FACES
 from .detect import ALIASES, DETECTORS
 from .errors import SettingsError
+from .head_pose import FACING_PITCH, FACING_YAW
 from .paths import config_dir
 from .session.exporting import EXPORT_FORMATS
 from .sources import Region
@@ -49,17 +50,22 @@ RANGES: dict[str, tuple[float, float]] = {
     "min_faces": (MIN_FACES, 100),
     "smoothing_s": (0.0, 60.0),
     "retention_days": (0, 3650),  # 0 = keep forever
+    # Degrees; 0 itself is excluded (nobody would face the camera), 90 lets any pose count as facing.
+    "facing_yaw_deg": (0.0, 90.0),
+    "facing_pitch_deg": (0.0, 90.0),
 }
 
 
 # --- validation: one checker per setting, shared by Settings, the settings file, the policy and the CLI
 
 
-def _number(low: float, high: float) -> Callable[[object], float]:
+def _number(low: float, high: float, above_low: bool = False) -> Callable[[object], float]:
     def check(value: object) -> float:
         # bool is an int subclass: `true` is never a number of seconds.
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise ValueError(f"must be a number from {low:g} to {high:g}, got {value!r}")
+        number = not isinstance(value, bool) and isinstance(value, (int, float))
+        if not number or not (low < value if above_low else low <= value) or not value <= high:
+            span = f"above {low:g} and at most {high:g}" if above_low else f"from {low:g} to {high:g}"
+            raise ValueError(f"must be a number {span}, got {value!r}")
         return float(value)
 
     return check
@@ -121,6 +127,9 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "sample_every_s": _number(*RANGES["sample_every_s"]),
     "detector": _detector,
     "emotions": _flag,
+    "attention": _flag,
+    "facing_yaw_deg": _number(*RANGES["facing_yaw_deg"], above_low=True),
+    "facing_pitch_deg": _number(*RANGES["facing_pitch_deg"], above_low=True),
     "min_faces": _integer(*RANGES["min_faces"]),
     "smoothing_s": _number(*RANGES["smoothing_s"]),
     "start_on_login": _flag,
@@ -163,6 +172,9 @@ class Settings:
     sample_every_s: float = 1.0  # seconds between samples
     detector: str = "yunet"
     emotions: bool = True  # False = presence-only: no expression model is loaded
+    attention: bool = True  # False = no head pose is read and no attention share is shown
+    facing_yaw_deg: float = FACING_YAW  # a face within these limits faces the camera (docs/attention.md)
+    facing_pitch_deg: float = FACING_PITCH
     min_faces: int = MIN_FACES  # below this many faces no class reading is shown
     smoothing_s: float = 3.0
     start_on_login: bool = False

@@ -1,10 +1,11 @@
-"""Anonymous per-tile face tracks with temporally smoothed expression probabilities.
+"""Anonymous per-tile face tracks with temporally smoothed readings.
 
-A track is a number, nothing more: it exists so that one face's readings can
-be smoothed over time (labels that flicker frame to frame are noise, not
-mood). Faces are matched to the previous frame's tracks by tile and box
-overlap; a face that is not seen for ``max_missed`` consecutive frames ends its
-track, and a face that comes back starts a new one.
+A track is a number, nothing more: it exists so that one face's readings (its
+expression probabilities and its head pose) can be smoothed over time (labels
+that flicker frame to frame are noise, not mood; a nod is not looking away).
+Faces are matched to the previous frame's tracks by tile and box overlap; a
+face that is not seen for ``max_missed`` consecutive frames ends its track,
+and a face that comes back starts a new one.
 """
 
 from __future__ import annotations
@@ -35,16 +36,17 @@ class _Track:
     box: np.ndarray
     tile: int
     probs: np.ndarray  # smoothed, (7,); NaN when expression inference is off
+    pose: np.ndarray  # smoothed yaw, pitch in degrees, (2,); NaN when attention is off
     t: float
     missed: int = 0
 
 
 @dataclass
 class Tracker:
-    """Stateful stage: ``update(faces, scores, t) -> Tracks``.
+    """Stateful stage: ``update(faces, scores, t, pose) -> Tracks``.
 
     smoothing_s: time constant of the exponential moving average of each
-        track's probabilities, in seconds. The weight of a new reading is
+        track's probabilities and head pose, in seconds. The weight of a new reading is
         ``1 - exp(-dt / smoothing_s)``, so irregular sampling (dropped frames)
         is handled correctly; 0 disables smoothing.
     min_iou: a face must overlap its previous box at least this much to keep
@@ -63,22 +65,30 @@ class Tracker:
         self._tracks.clear()
         self._next_id = 1
 
-    def update(self, faces: FaceDetections, scores: ExpressionScores | None, t: float) -> Tracks:
-        raw = scores.probs if scores is not None else np.full((len(faces), N_EXPRESSIONS), np.nan, np.float32)
+    def update(
+        self, faces: FaceDetections, scores: ExpressionScores | None, t: float, pose: np.ndarray | None = None
+    ) -> Tracks:
+        """``pose``: (N, 2) raw yaw, pitch per face, or None when attention is off."""
+        n = len(faces)
+        raw = scores.probs if scores is not None else np.full((n, N_EXPRESSIONS), np.nan, np.float32)
+        raw_pose = np.full((n, 2), np.nan, np.float32) if pose is None else np.asarray(pose, np.float32).reshape(n, 2)
         assigned = self._match(faces)
-        ids = np.empty(len(faces), np.int64)
-        smoothed = np.empty((len(faces), N_EXPRESSIONS), np.float32)
+        ids = np.empty(n, np.int64)
+        smoothed = np.empty((n, N_EXPRESSIONS), np.float32)
+        smoothed_pose = np.empty((n, 2), np.float32)
         survivors: list[_Track] = []
-        for i in range(len(faces)):
+        for i in range(n):
             track = assigned.get(i)
             if track is None:
-                track = _Track(self._next_id, faces.boxes[i], int(faces.tile[i]), raw[i].copy(), t)
+                track = _Track(self._next_id, faces.boxes[i], int(faces.tile[i]), raw[i].copy(), raw_pose[i].copy(), t)
                 self._next_id += 1
             else:
+                # One weight for every reading of the track: probabilities and pose share one time constant.
                 w = 1.0 if self.smoothing_s <= 0 else 1.0 - np.exp(-max(t - track.t, 0.0) / self.smoothing_s)
                 track.probs = (1.0 - w) * track.probs + w * raw[i]
+                track.pose = (1.0 - w) * track.pose + w * raw_pose[i]
                 track.box, track.tile, track.t, track.missed = faces.boxes[i], int(faces.tile[i]), t, 0
-            ids[i], smoothed[i] = track.id, track.probs
+            ids[i], smoothed[i], smoothed_pose[i] = track.id, track.probs, track.pose
             survivors.append(track)
         matched = {id(tr) for tr in assigned.values()}
         for track in self._tracks:
@@ -86,7 +96,7 @@ class Tracker:
                 track.missed += 1
                 survivors.append(track)
         self._tracks = survivors
-        return Tracks(ids, smoothed)
+        return Tracks(ids, smoothed, smoothed_pose)
 
     def _match(self, faces: FaceDetections) -> dict[int, _Track]:
         """Greedy matching, best overlap first; a face only continues a track of its own tile."""

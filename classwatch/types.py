@@ -181,10 +181,14 @@ class Tracks:
     ids: (N,) int64 track ids, stable while a face stays in its tile.
     probs: (N, 7) float32 temporally smoothed probabilities (empty (N, 7) of
         NaN when expression inference is off).
+    pose: (N, 2) float32 temporally smoothed head yaw, pitch in degrees (see
+        ``head_pose.py`` for the signs); NaN when attention is off or the
+        detector gives no landmarks. None (the default) means all NaN.
     """
 
     ids: np.ndarray
     probs: np.ndarray
+    pose: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         ids = np.asarray(self.ids, np.int64).reshape(-1)
@@ -192,8 +196,13 @@ class Tracks:
         if probs.size == 0:
             probs = probs.reshape(len(ids), N_EXPRESSIONS)
         _check(probs.shape == (len(ids), N_EXPRESSIONS), "Tracks.probs must be (N, 7)")
+        pose = np.full((len(ids), 2), np.nan, np.float32) if self.pose is None else np.asarray(self.pose, np.float32)
+        if pose.size == 0:
+            pose = pose.reshape(len(ids), 2)
+        _check(pose.shape == (len(ids), 2), "Tracks.pose must be (N, 2)")
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "probs", probs)
+        object.__setattr__(self, "pose", pose)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -216,6 +225,9 @@ class MoodSample:
     mood_index: class mood index in [-1, 1] (see ``aggregate.py``), or None when unavailable.
     confidence: mean top-class probability of the analysed faces in [0, 1] (0 when none).
     coverage: faces / tiles showing video, in [0, 1].
+    attention: share of the participants showing video whose head faces the
+        camera, in [0, 1] (see ``aggregate.py``), or None when unavailable
+        (too few faces, attention switched off, or no head pose to read).
     """
 
     t: float
@@ -227,6 +239,7 @@ class MoodSample:
     mood_index: float | None
     confidence: float
     coverage: float
+    attention: float | None = None
 
     def __post_init__(self) -> None:
         counts = np.asarray(self.label_counts, np.int64).reshape(-1)
@@ -237,6 +250,7 @@ class MoodSample:
             _check(len(mp) == N_EXPRESSIONS, "MoodSample.mean_probs must be (7,)")
             object.__setattr__(self, "mean_probs", mp)
         _check(self.mood_index is None or -1.0 <= self.mood_index <= 1.0, "mood_index must be in [-1, 1]")
+        _check(self.attention is None or 0.0 <= self.attention <= 1.0, "attention must be in [0, 1]")
 
     @property
     def available(self) -> bool:
@@ -256,6 +270,7 @@ class MoodSample:
             "label_counts": {name: int(c) for name, c in zip(EXPRESSIONS, self.label_counts)},
             "confidence": round(float(self.confidence), 4),
             "coverage": round(float(self.coverage), 4),
+            "attention": None if self.attention is None else round(float(self.attention), 4),
         }
 
     @classmethod

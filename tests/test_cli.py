@@ -49,9 +49,12 @@ def test_analyze_json_contract(demo_json):
             assert face["label"] in EXPRESSIONS
             assert list(face["probs"]) == list(EXPRESSIONS)
             assert abs(sum(face["probs"].values()) - 1) < 1e-3
+            assert set(face["pose"]) == {"yaw", "pitch"} and all(-90 <= v <= 90 for v in face["pose"].values())
+            assert isinstance(face["facing"], bool)
         mood = frame["mood"]
         assert mood["available"] and -1 <= mood["mood_index"] <= 1
         assert mood["faces"] == 4 and mood["tiles"] == 4
+        assert mood["attention"] == sum(face["facing"] for face in frame["faces"]) / 4
 
 
 def test_tracks_persist_across_frames(demo_json):
@@ -69,6 +72,30 @@ def test_haar_detector_option(capsys):
     assert main(["analyze", str(DEMO_VIDEO), "--detector", "haar", "--json", "--every", "5"]) == 0
     frames = json.loads(capsys.readouterr().out)["inputs"][0]["frames"]
     assert len(frames) == 1
+
+
+def analyze_json_under_policy(tmp_path, monkeypatch, capsys, policy: dict) -> list[dict]:
+    monkeypatch.setenv("CLASSWATCH_POLICY", str(tmp_path / "policy.json"))
+    (tmp_path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    assert main(["analyze", str(DEMO_VIDEO), "--json", "--every", "5"]) == 0
+    return json.loads(capsys.readouterr().out)["inputs"][0]["frames"]
+
+
+def test_attention_switched_off_leaves_no_pose_in_the_json(tmp_path, monkeypatch, capsys):
+    (frame,) = analyze_json_under_policy(tmp_path, monkeypatch, capsys, {"attention": False})
+    assert len(frame["faces"]) == 4 and frame["mood"]["attention"] is None
+    assert all("pose" not in face and "facing" not in face and "label" in face for face in frame["faces"])
+    assert main(["analyze", str(DEMO_VIDEO), "--every", "5"]) == 0
+    assert "attention" not in capsys.readouterr().out
+
+
+def test_presence_only_keeps_attention(tmp_path, monkeypatch, capsys):
+    (frame,) = analyze_json_under_policy(tmp_path, monkeypatch, capsys, {"emotions": False})
+    assert frame["mood"]["mood_index"] is None and 0 <= frame["mood"]["attention"] <= 1
+    assert all("label" not in face and "facing" in face for face in frame["faces"])
+    assert main(["analyze", str(DEMO_VIDEO), "--every", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "presence only" in out and "attention" in out
 
 
 def one_line_error(proc):

@@ -307,7 +307,7 @@ def test_an_invalid_policy_gives_the_safest_settings_all_locked():
     assert eff.policy_error.startswith("invalid admin policy") and eff.policy_path is None
     assert "unknown setting" in eff.lock_reason and "safest" in eff.lock_reason
     assert s.detector == "haar" and eff.origin["detector"] == "user"  # kept as it was, but locked
-    assert eff.pipeline_config().emotions is False
+    assert eff.pipeline_config().emotions is False and eff.pipeline_config().attention is False
     with pytest.raises(PolicyError):
         apply_user_change(eff, detector="dnn")
     assert apply_user_change(eff, smoothing_s=1.0).smoothing_s == 1.0  # the teacher's own settings stay free
@@ -320,6 +320,7 @@ def test_an_error_wins_over_a_policy_passed_with_it():
 
 def test_safest_is_at_least_as_strict_as_the_defaults():
     assert SAFEST.values["emotions"] is False and SAFEST.values["keep_tracks"] is False
+    assert SAFEST.values["attention"] is False and "attention" in SAFEST.locked
     assert 0 < SAFEST.values["retention_days"] <= DEFAULTS.retention_days
     assert "json" not in SAFEST.values["export_formats"]  # JSON may carry per-track numbers
 
@@ -369,6 +370,26 @@ def test_presence_only_loads_no_expression_model(monkeypatch):
     pipeline = Pipeline(config)
     assert pipeline.classifier is None and pipeline.model_name is None
     assert opened == []  # no LiteRT model at all: the face detector runs inside OpenCV
+
+
+def test_attention_is_switched_independently_of_emotions():
+    # Presence-only mode keeps attention unless the policy turns it off too.
+    presence = effective_settings(None, Policy({"emotions": False}, frozenset({"emotions"})))
+    assert (presence.pipeline_config().emotions, presence.pipeline_config().attention) == (False, True)
+    off = effective_settings(Settings(attention=True), Policy({"attention": False}, frozenset({"attention"}), EU_REASON))
+    config = off.pipeline_config()
+    assert (config.emotions, config.attention) == (True, False)
+    assert off.origin["attention"] == "policy" and off.is_locked("attention")
+    with pytest.raises(PolicyError, match="attention is locked"):
+        apply_user_change(off, attention=True)
+    on = effective_settings(Settings(attention=False), Policy({"emotions": False, "attention": True}, frozenset({"attention"})))
+    assert on.pipeline_config().attention is True  # a policy may also insist on it
+    # The facing limits are the teacher's own; they reach the pipeline.
+    mine = effective_settings(Settings(facing_yaw_deg=20, facing_pitch_deg=15))
+    assert (mine.pipeline_config().facing_yaw_deg, mine.pipeline_config().facing_pitch_deg) == (20.0, 15.0)
+    with pytest.raises(PolicyError, match="facing_yaw_deg: is the teacher's own setting"):
+        parse_policy({"facing_yaw_deg": 20})
+    assert parse_policy({"attention": {"value": False, "locked": False}}).locked == frozenset()
 
 
 def test_cli_values_obey_locked_settings():

@@ -48,12 +48,26 @@ def test_defaults_are_the_documented_ones():
     ("region", {"monitor": 0, "x": 0, "y": 0, "width": 10, "height": 10}),
     ("region", {"monitor": 1, "x": 0, "y": 0, "width": 10}),
     ("region", [1, 0, 0, 10, 10]),
+    ("attention", 0), ("attention", "true"),
+    ("facing_yaw_deg", 0), ("facing_yaw_deg", -10), ("facing_yaw_deg", 90.5), ("facing_yaw_deg", True),
+    ("facing_pitch_deg", 0.0), ("facing_pitch_deg", 180), ("facing_pitch_deg", "30"),
 ])
 def test_out_of_range_values_are_refused_naming_the_setting(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
         validate_setting(name, value)
     with pytest.raises(SettingsError):
         Settings(**{name: value})
+
+
+def test_attention_defaults_and_facing_limits():
+    from classwatch.head_pose import FACING_PITCH, FACING_YAW
+
+    assert DEFAULTS.attention is True
+    assert (DEFAULTS.facing_yaw_deg, DEFAULTS.facing_pitch_deg) == (FACING_YAW, FACING_PITCH)
+    # Above 0 and at most 90 degrees: 90 lets any pose count as facing the camera.
+    assert validate_setting("facing_yaw_deg", 90) == 90.0 and validate_setting("facing_pitch_deg", 0.5) == 0.5
+    with pytest.raises(SettingsError, match="above 0 and at most 90"):
+        validate_setting("facing_yaw_deg", 0)
 
 
 def test_values_are_normalised():
