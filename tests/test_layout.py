@@ -10,6 +10,7 @@ from faces import ASTRONAUT
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
+from classwatch.layout.camera_off import shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
@@ -116,6 +117,18 @@ def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move
     assert tracker.last_found  # found afresh every MAX_AGE_S anyway
     tracker.update(cv2.resize(moved, (640, 360)), 3.0 + MAX_AGE_S)
     assert tracker.last_found  # a new capture size
+
+
+def test_a_portrait_phone_video_between_black_bars_is_video_and_a_photo_card_is_not():
+    portrait = cv2.resize(cv2.imread(str(ASTRONAUT)), (126, 224))
+    phone = np.zeros((224, 400, 3), np.uint8)  # 9:16 video in a 16:9 tile: 68 % black
+    phone[:, 137:263] = portrait
+    card = np.full((224, 400, 3), 36, np.uint8)  # a camera-off card with a profile photo half its height
+    card[56:168, 144:256] = cv2.resize(portrait, (112, 112))
+    cv2.putText(card, "Ana Lopez", (20, 210), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (230, 230, 230), 1)
+    for picture, video in ((phone, True), (card, False)):
+        grey = cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY)
+        assert shows_video(grey, np.array([[0, 0, 400, 224]])).tolist() == [video]
 
 
 # --- real screenshots (shared development set) ---------------------------------------------

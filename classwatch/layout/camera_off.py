@@ -5,7 +5,9 @@ the person; a camera-off tile is drawn by the app: one colour over most of
 the tile, a name, maybe an avatar or a profile photo in the middle. So a
 tile is camera-off when at least ``FLAT_SHARE`` of its pixels (half
 resolution, outer 5 % left out for a speaker frame or edge ringing) lie
-within ``FLAT_TOLERANCE`` grey levels of its commonest level.
+within ``FLAT_TOLERANCE`` grey levels of its commonest level, unless a band
+of columns holds a picture from top to bottom (a portrait phone video
+between black bars is as flat, but its picture fills its height).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from .rectangles import Rect, lattice_cells
 
 FLAT_SHARE = 0.5
 FLAT_TOLERANCE = 3
+#: A portrait video between black bars: a band of columns at least BAND_WIDTH of the tile's height
+#: wide (9:16 video is 0.56) whose top and bottom tenth differ from the fill over BAND_FILL of it.
+BAND_WIDTH = 0.3
+BAND_FILL = 0.6
 
 
 def shows_video(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -31,8 +37,28 @@ def shows_video(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         hist = cv2.calcHist([patch], [0], None, [256], [0, 256]).ravel()
         mode = int(hist.argmax())
         flat = hist[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum() / patch.size
-        video[i] = flat < FLAT_SHARE
+        video[i] = flat < FLAT_SHARE or _has_picture_band(patch, mode)
     return video
+
+
+def _has_picture_band(patch: np.ndarray, fill: int) -> bool:
+    """Whether a band of columns, at least BAND_WIDTH of the patch's height wide, holds a picture
+    that reaches its top and bottom: a portrait phone video between black bars.
+
+    Such a tile is mostly black, as flat as a camera-off card; but a card's avatar, photo or
+    name sits in the middle with the fill above and below it (on the real screenshots, at most a
+    third of a card's top and bottom tenth differs from its fill; a video fills them).
+    """
+    content = np.abs(patch.astype(np.int16) - fill) > FLAT_TOLERANCE
+    band = content.mean(axis=0) >= 0.5
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], band.astype(np.int8), [0]])))
+    if not len(edges):
+        return False
+    k = int(np.argmax(edges[1::2] - edges[::2]))
+    c0, c1 = edges[2 * k], edges[2 * k + 1]
+    rim = max(1, patch.shape[0] // 10)
+    reaches = min(content[:rim, c0:c1].mean(), content[-rim:, c0:c1].mean()) >= BAND_FILL
+    return c1 - c0 >= BAND_WIDTH * patch.shape[0] and bool(reaches)
 
 
 def empty_cells(grey: np.ndarray, group: list[Rect]) -> list[Rect]:
