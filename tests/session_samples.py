@@ -14,8 +14,9 @@ T0 = 1741078800.0
 HAPPY, SAD, NEUTRAL = EXPRESSIONS.index("happy"), EXPRESSIONS.index("sad"), EXPRESSIONS.index("neutral")
 
 
-def make_sample(t: float, mood: float | None, faces: int = 6, tiles: int = 8, camera_off: int = 1) -> MoodSample:
-    """A plausible sample whose distribution leans the way ``mood`` says; None: too few faces."""
+def make_sample(t: float, mood: float | None, faces: int = 6, tiles: int = 8, camera_off: int = 1,
+                attention: float | None = None) -> MoodSample:
+    """A plausible sample whose distribution leans the way ``mood`` says; None: too few faces (and then no attention)."""
     if mood is None:
         return MoodSample(t, tiles, 2, camera_off, None, np.zeros(N_EXPRESSIONS, np.int64), None, 0.55, 2 / (tiles - camera_off))
     probs = np.array([0.04, 0.01, 0.03, 0.25 + 0.2 * mood, 0.12 - 0.1 * mood, 0.05, 0.0], np.float32)
@@ -24,7 +25,7 @@ def make_sample(t: float, mood: float | None, faces: int = 6, tiles: int = 8, ca
     counts[HAPPY] = round(faces * probs[HAPPY])
     counts[SAD] = round(faces * probs[SAD])
     counts[NEUTRAL] = faces - counts[HAPPY] - counts[SAD]
-    return MoodSample(t, tiles, faces, camera_off, probs, counts, mood, 0.61, faces / (tiles - camera_off))
+    return MoodSample(t, tiles, faces, camera_off, probs, counts, mood, 0.61, faces / (tiles - camera_off), attention)
 
 
 def wave(i: int) -> float | None:
@@ -34,6 +35,13 @@ def wave(i: int) -> float | None:
         return None
     jitter = 0.05 * math.sin(i * 1.7) + 0.03 * math.sin(i * 0.37)
     return round(0.3 * math.cos(2 * math.pi * i / 1200) - 0.05 + jitter, 4)
+
+
+def facing(i: int) -> float:
+    """Attention share of the i-th second: mostly facing the screen, a long dip around 25 minutes
+    (heads down over worksheets), in sixths (6 faces of 7 video tiles, some turned away)."""
+    dip = 0.35 * math.exp(-(((i - 1500) / 240) ** 2))
+    return round(min(max(0.8 + 0.08 * math.sin(i / 45) - dip, 0.0), 1.0) * 6) / 6
 
 
 DEFAULT_METADATA = dict(
@@ -51,9 +59,14 @@ def build(
     seconds: int = 600,
     bookmarks: dict[int, str] | None = None,
     mood=wave,
+    attention=None,
 ) -> SessionData:
-    """An ended session with one sample a second (at +0.25 s) and bookmarks at +0.5 s of the given seconds."""
-    samples = [RecordedSample(start + i + 0.25, make_sample(float(i), mood(i))) for i in range(seconds)]
+    """An ended session with one sample a second (at +0.25 s) and bookmarks at +0.5 s of the given seconds.
+
+    attention: the i-th second's attention share (e.g. ``facing``); None: not measured, as before attention existed.
+    """
+    samples = [RecordedSample(start + i + 0.25, make_sample(float(i), mood(i), attention=None if attention is None else attention(i)))
+               for i in range(seconds)]
     marks = [Bookmark(start + i + 0.5, text) for i, text in sorted((bookmarks or {}).items())]
     info = SessionInfo(name, start, start + seconds, SessionStatus.ENDED, **DEFAULT_METADATA, app_version="0.1.0", sample_count=seconds)
     return SessionData(info, samples, marks)
@@ -78,8 +91,8 @@ def record(store: SessionStore, data: SessionData) -> SessionData:
 
 
 def demo_session() -> SessionData:
-    """A 40-minute class with three bookmarks, as a reviewer would see it."""
-    return build("Year 9 maths", seconds=2400, bookmarks={300: "Quiz", 1200: "Group work", 1900: "Recap"})
+    """A 40-minute class with three bookmarks and attention measured, as a reviewer would see it."""
+    return build("Year 9 maths", seconds=2400, bookmarks={300: "Quiz", 1200: "Group work", 1900: "Recap"}, attention=facing)
 
 
 def assert_same_session(a: SessionData, b: SessionData) -> None:
@@ -90,7 +103,7 @@ def assert_same_session(a: SessionData, b: SessionData) -> None:
     for x, y in zip(a.samples, b.samples):
         assert x.wall_time == y.wall_time
         sx, sy = x.sample, y.sample
-        for field in ("t", "tiles", "faces", "camera_off", "mood_index", "confidence", "coverage"):
+        for field in ("t", "tiles", "faces", "camera_off", "mood_index", "confidence", "coverage", "attention"):
             assert getattr(sx, field) == getattr(sy, field), field
         assert (sx.mean_probs is None) == (sy.mean_probs is None)
         if sx.mean_probs is not None:

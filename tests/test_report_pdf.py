@@ -17,7 +17,8 @@ pytest.importorskip("PySide6.QtGui")
 from classwatch.errors import SessionError  # noqa: E402
 from classwatch.session import SessionStatus, SessionStore, TimeBase, summarize  # noqa: E402
 from classwatch.session.commands import register  # noqa: E402
-from classwatch.ui.report_pdf import write_pdf_report  # noqa: E402
+from classwatch.session.model import ATTENTION_MEANING  # noqa: E402
+from classwatch.ui.report_pdf import _signed, write_pdf_report  # noqa: E402
 from session_samples import T0, build, demo_session  # noqa: E402
 
 
@@ -124,3 +125,36 @@ def test_a_video_session_reports_the_video_length_and_no_clock_time_in_the_futur
     assert "stopped unexpectedly (the app was closed or crashed) at 09:00" in text
     assert "In the video" in text and "0:00\u20132:00" in text  # stretches at positions in the video
     assert "09:12" not in text and "09:10" not in text
+
+
+# --- issue 21: attention ----------------------------------------------------------------
+
+
+def test_attention_has_a_figure_a_chart_a_column_and_says_what_it_is(tmp_path: Path) -> None:
+    data = demo_session()
+    summary = summarize(data)
+    text = _report_text(tmp_path, data)
+    # The key figure, beside the mood (the values line up in one row of the layout text).
+    assert f"{_signed(summary.mean_mood_index)} {summary.mean_attention:.0%} {summary.mean_faces:.1f}" in text
+    assert "facing the" in text  # the card label (how it wraps depends on the fonts installed)
+    assert "Attention over time" in text
+    assert "Thick line: share of participants facing the screen per 30 s" in text
+    # Per stretch, between the readings and the mood: the dip during group work.
+    group_work = next(s for s in summary.segments if s.label == "Group work")
+    assert f"Group work {group_work.readings} {group_work.attention:.0%} {_signed(group_work.mood_index)}" in text
+    assert " ".join(ATTENTION_MEANING.split()) in text
+
+
+def test_a_session_without_attention_says_not_measured_and_draws_no_attention_chart(tmp_path: Path) -> None:
+    text = _report_text(tmp_path, build("old class", seconds=600, bookmarks={300: "Quiz"}))
+    assert "n/a" in text and "attention was not" in text
+    assert "Attention over time" not in text and "Attention Mood index" not in text
+    assert " ".join(ATTENTION_MEANING.split()) in text  # still explained: the figure card names it
+
+
+def test_presence_only_with_attention_draws_the_attention_chart(tmp_path: Path) -> None:
+    data = build("presence", seconds=300, attention=lambda i: 0.5)
+    data = replace(data, samples=[replace(r, sample=replace(r.sample, mood_index=None, mean_probs=None)) for r in data.samples])
+    text = _report_text(tmp_path, data)
+    assert "No mood readings in this session" in text and "Each dot is one reading (0 in all)" not in text
+    assert "Attention over time" in text and "50%" in text

@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def test_json_export_follows_the_documented_schema(tmp_path: Path, berlin) -> No
     assert doc["bookmarks"] == [{"time": "2025-03-04T10:00:03.500+01:00", "text": "Quiz"}]
     sample = doc["samples"][0]
     assert set(sample) == {"time", "t", "tiles", "faces", "camera_off", "available", "mood_index",
-                           "distribution", "label_counts", "confidence", "coverage"}
+                           "distribution", "label_counts", "confidence", "coverage", "attention"}
+    assert sample["attention"] is None  # not measured
     assert sample["mood_index"] == 0.25 and sample["available"] is True
     assert sample["distribution"]["happy"] == 0.3  # float32 written as its shortest decimal
     assert sum(sample["label_counts"].values()) == 6
@@ -405,3 +407,97 @@ def test_cameras_off_reads_as_words() -> None:
     assert [cameras_off_text(m) for m in (0.0, 0.01, 1.0, 1.04, 2.4)] == [
         "no cameras off", "<0.1 cameras off on average", "1 camera off on average", "1 camera off on average",
         "2.4 cameras off on average"]
+
+
+# --- issue 21: attention ----------------------------------------------------------------
+
+
+def _attention(i: int) -> float | None:
+    """0.5 for the first 100 s, 0.9 after; not measured at 20-29 s (mood too: too few faces there)."""
+    return None if 20 <= i < 30 else 0.5 if i < 100 else 0.9
+
+
+def test_summary_averages_attention_where_it_was_measured() -> None:
+    s = summarize(build(seconds=200, bookmarks={99: "Quiz"}, mood=lambda i: 0.1, attention=_attention), window_s=60)
+    assert s.attention_readings == 190
+    assert s.mean_attention == pytest.approx((80 * 0.5 + 100 * 0.9 + 10 * 0.5) / 190)  # the gap is not 0
+    assert [seg.attention for seg in s.segments] == [pytest.approx(0.5), pytest.approx(0.9)]
+    assert [a for _, a in s.attention_timeline][:3] == [pytest.approx(0.5)] * 3
+    assert s.to_dict()["segments"][1]["attention"] == 0.9
+    assert s.to_dict()["mean_attention"] == round(s.mean_attention, 4)
+
+    old = summarize(build(seconds=60))
+    assert old.mean_attention is None and old.attention_readings == 0
+    assert all(seg.attention is None for seg in old.segments) and {a for _, a in old.attention_timeline} == {None}
+
+
+def test_attention_in_the_json_export_round_trips_and_older_files_import_without_it(tmp_path: Path, db: Path) -> None:
+    with SessionStore(db) as store:
+        original = record(store, build(seconds=40, attention=_attention))
+    write_json(original, tmp_path / "maths.json")
+    doc = json.loads((tmp_path / "maths.json").read_text(encoding="utf-8"))
+    assert doc["version"] == 1  # an optional field added: older readers ignore it
+    assert [doc["samples"][i]["attention"] for i in (0, 20)] == [0.5, None]
+    with SessionStore(tmp_path / "other.sqlite") as other:
+        other.import_session(read_json(tmp_path / "maths.json"))
+        assert_same_session(original, other.load("maths"))
+
+    for sample in doc["samples"]:  # as written before attention existed
+        del sample["attention"]
+    (tmp_path / "old.json").write_text(json.dumps(doc), encoding="utf-8")
+    old = read_json(tmp_path / "old.json")
+    assert len(old.samples) == 40 and all(r.sample.attention is None for r in old.samples)
+
+    doc["samples"][0]["attention"] = 1.5
+    (tmp_path / "bad.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SessionError, match="not a valid classwatch session export.*attention"):
+        read_json(tmp_path / "bad.json")
+
+
+def test_attention_is_the_last_csv_column_and_empty_when_not_measured(tmp_path: Path) -> None:
+    write_csv(build(seconds=40, bookmarks={5: "Quiz"}, attention=_attention), tmp_path / "maths.csv")
+    assert CSV_COLUMNS[-1] == "attention"
+    with open(tmp_path / "maths.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert all(len(row) == len(CSV_COLUMNS) for row in rows)
+    samples = [dict(zip(CSV_COLUMNS, row)) for row in rows[1:] if row[1] == "sample"]
+    bookmark = next(dict(zip(CSV_COLUMNS, row)) for row in rows[1:] if row[1] == "bookmark")
+    assert [samples[i]["attention"] for i in (0, 20, 39)] == ["0.5000", "", "0.5000"]
+    assert bookmark["attention"] == "" and bookmark["bookmark"] == "Quiz"
+
+
+def test_cli_show_summarises_attention_and_list_is_unchanged(db: Path, capsys) -> None:
+    with SessionStore(db) as store:
+        store.import_session(build("maths", seconds=200, bookmarks={99: "Quiz"}, mood=_steps, attention=_attention))
+        store.import_session(build("old", start=T0 + 3600, seconds=60))
+        presence = build("presence", start=T0 + 7200, seconds=60, attention=lambda i: 0.25)
+        no_mood = [replace(r, sample=replace(r.sample, mood_index=None, mean_probs=None)) for r in presence.samples]
+        store.import_session(replace(presence, samples=no_mood))
+    capsys.readouterr()
+    _run("sessions", "show", "maths", "--db", str(db))
+    shown = capsys.readouterr().out
+    assert "  Attention    70% facing the screen on average (head orientation, not concentration)\n" in shown
+    assert "Mood and attention (share facing the screen) between bookmarks:" in shown
+    assert "  -0.30   50%  Start" in shown and "  +0.40   90%  Quiz" in shown
+
+    _run("sessions", "show", "old", "--db", str(db))
+    shown = capsys.readouterr().out
+    assert "  Attention    not measured (" in shown
+    assert "  Mood in 1 min windows:" in shown and "%" not in shown.split("windows:")[1]
+
+    # Presence only: no mood, but the attention stretches are still shown.
+    _run("sessions", "show", "presence", "--db", str(db))
+    shown = capsys.readouterr().out
+    assert "Mood index   not available" in shown and "25% facing the screen" in shown
+    assert "     n/a   25%" in shown
+
+    _run("sessions", "show", "maths", "--json", "--db", str(db))
+    assert json.loads(capsys.readouterr().out)["summary"]["segments"][0]["attention"] == 0.5
+    _run("sessions", "list", "--db", str(db))
+    assert capsys.readouterr().out.splitlines()[0].split() == ["NAME", "STARTED", "DURATION", "SAMPLES", "STATUS"]
+
+
+def test_attention_settings_are_described_for_a_teacher() -> None:
+    text = describe_settings({"emotions": False, "attention": True, "facing_yaw_deg": 35, "facing_pitch_deg": 20.0})
+    assert text == "Presence only (expressions not read) \u00b7 attention read \u00b7 facing within 35\u00b0 left/right and 20\u00b0 up/down"
+    assert describe_settings({"attention": False}) == "attention off"

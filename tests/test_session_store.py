@@ -344,12 +344,13 @@ def test_an_interrupted_media_session_ends_when_its_analysis_stopped(store: Sess
     assert info.duration_s == 170  # of video analysed until then
 
 
-def _v1_database(path: Path) -> None:
-    """A database as classwatch wrote it before schema 2 (no time base)."""
+def _v1_database(path: Path, version: int = 1) -> None:
+    """A database as classwatch wrote it at an older schema (1: no time base; 1 and 2: no attention)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for statement in _MIGRATIONS[0]:
-        conn.execute(statement)
-    conn.execute("PRAGMA user_version = 1")
+    for migration in _MIGRATIONS[:version]:
+        for statement in migration:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
     rows = [("analysed file", T0, T0 + 3, [T0 + i for i in range(40)]),  # `analyze --record` of a 39 s video
             ("live class", T0 + 3600, T0 + 3660, [T0 + 3600 + i for i in range(59)])]
     for name, start, end, times in rows:
@@ -365,7 +366,33 @@ def test_a_schema_1_database_is_migrated_and_its_sessions_still_open(db: Path) -
     with SessionStore(db) as store:
         infos = {info.name: info for info in store.list_sessions()}
         assert len(store.load("analysed file").samples) == 40
-    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     # An end before the last sample can only be a file analysed faster than it plays.
     assert infos["analysed file"].time_base is TimeBase.MEDIA and infos["analysed file"].duration_s == 39
     assert infos["live class"].time_base is TimeBase.WALL and infos["live class"].duration_s == 60
+
+
+# --- issue 21: attention ----------------------------------------------------------------
+
+
+def test_attention_is_recorded_and_read_back(store: SessionStore) -> None:
+    data = build(seconds=20, attention=lambda i: [0.0, 0.5, 1.0, None][i % 4])
+    loaded = record(store, data)
+    assert_same_session(data, loaded)
+    assert [r.sample.attention for r in loaded.samples[:5]] == [0.0, 0.5, 1.0, None, 0.0]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_sessions_from_before_attention_open_with_attention_unknown(db: Path, version: int) -> None:
+    """Schema 3 added attention: older samples read as None (not measured), never as 0 (nobody facing)."""
+    _v1_database(db, version)
+    with SessionStore(db) as store:
+        live = store.load("live class")
+        assert len(live.samples) == 59 and all(r.sample.attention is None for r in live.samples)
+        assert summarize(live).mean_attention is None
+        # The migrated database records attention for new sessions.
+        record(store, build("new class", start=T0 + 7200, seconds=3, attention=lambda i: 0.75))
+        assert [r.sample.attention for r in store.load("new class").samples] == [0.75] * 3
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert "attention" in {row[1] for row in conn.execute("PRAGMA table_info(samples)")}

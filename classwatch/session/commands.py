@@ -15,6 +15,7 @@ from .exporting import EXPORT_FORMATS, info_to_dict, read_json, write_csv, write
 from .model import (
     SessionData,
     TimeBase,
+    attention_text,
     cameras_off_text,
     describe_settings,
     format_duration,
@@ -111,7 +112,11 @@ def _segment_line(segment: Segment, summary: SessionSummary, data: SessionData) 
     mood = "   n/a" if segment.mood_index is None else f"{segment.mood_index:+.2f}"
     mark = "  <- lowest" if segment is summary.lowest else "  <- highest" if segment is summary.highest else ""
     label = f"  {segment.label}" if segment.label else ""
-    return f"    {span}  {mood}{label}{mark}"
+    # An attention column only where the session measured it: older sessions read as before.
+    attention = ""
+    if summary.mean_attention is not None:
+        attention = "   n/a" if segment.attention is None else f"  {segment.attention:>4.0%}"
+    return f"    {span}  {mood}{attention}{label}{mark}"
 
 
 def cmd_sessions_show(args: argparse.Namespace) -> int:
@@ -136,14 +141,20 @@ def cmd_sessions_show(args: argparse.Namespace) -> int:
     print(f"  Samples      {summary.samples} ({summary.readings} with a mood index)")
     print(f"  Faces        {summary.mean_faces:.1f} analysed on average, of {summary.mean_tiles:.1f} tiles "
           f"({cameras_off_text(summary.mean_camera_off)})")
+    why = ("switched off, too few faces, or recorded before attention existed" if summary.mean_attention is None
+           else "head orientation, not concentration")
+    print(f"  Attention    {attention_text(summary.mean_attention)} ({why})")
     if summary.mean_mood_index is None:
         print("  Mood index   not available (too few faces, or expression analysis was off)")
+    else:
+        print(f"  Mood index   {summary.mean_mood_index:+.2f} on average (-1 negative ... +1 positive)")
+        shares = sorted(summary.expression_share.items(), key=lambda kv: -kv[1])
+        print("  Expressions  " + ", ".join(f"{name} {share:.0%}" for name, share in shares if share >= 0.005))
+    if summary.mean_mood_index is None and summary.mean_attention is None:
         return 0
-    print(f"  Mood index   {summary.mean_mood_index:+.2f} on average (-1 negative ... +1 positive)")
-    shares = sorted(summary.expression_share.items(), key=lambda kv: -kv[1])
-    print("  Expressions  " + ", ".join(f"{name} {share:.0%}" for name, share in shares if share >= 0.005))
     kind = "between bookmarks" if summary.segment_kind == "bookmarks" else f"in {format_duration(summary.window_s)} windows"
-    print(f"  Mood {kind}:")
+    what = "Mood" if summary.mean_attention is None else "Mood and attention (share facing the screen)"
+    print(f"  {what} {kind}:")
     for segment in summary.segments:
         print(_segment_line(segment, summary, data))
     if summary.level:

@@ -30,7 +30,7 @@ FORMAT_VERSION = 1
 
 CSV_COLUMNS = (
     "time", "kind", "t", "tiles", "faces", "cameras_off", "mood_index", "confidence", "coverage",
-    *(f"share_{name}" for name in EXPRESSIONS), "bookmark", "media_time",
+    *(f"share_{name}" for name in EXPRESSIONS), "bookmark", "media_time", "attention",
 )
 
 #: Formats `classwatch export` can write (an admin policy may allow fewer).
@@ -86,29 +86,33 @@ def write_csv(data: SessionData, out: str | os.PathLike) -> None:
     probability of each expression; empty cells where a value is unavailable.
     In a session analysed from a file, ``media_time`` is each row's position
     in the media (seconds), which ``time`` is the session start plus.
+    New columns are added at the end, so a spreadsheet reading columns by
+    position keeps working (``attention`` came last).
     UTF-8 with a byte-order mark, so spreadsheet programs read accents right.
     """
     media = data.info.time_base is TimeBase.MEDIA
 
-    def media_time(time: float) -> str:
-        return _number(time - data.info.started_at, 3) if media else ""
+    def common(time: float, kind: str) -> dict[str, str]:
+        return {"time": to_iso(time), "kind": kind, "media_time": _number(time - data.info.started_at, 3) if media else ""}
 
-    rows: list[tuple[float, int, list[str]]] = []
+    rows: list[tuple[float, int, dict[str, str]]] = []
     for rec in data.samples:
         s = rec.sample
-        shares = [""] * len(EXPRESSIONS) if s.mean_probs is None else [_number(float(p)) for p in s.mean_probs]
-        rows.append((rec.wall_time, 1, [
-            to_iso(rec.wall_time), "sample", _number(s.t, 3), str(s.tiles), str(s.faces), str(s.camera_off),
-            _number(s.mood_index), _number(s.confidence), _number(s.coverage), *shares, "", media_time(rec.wall_time),
-        ]))
+        shares = [None] * len(EXPRESSIONS) if s.mean_probs is None else [float(p) for p in s.mean_probs]
+        rows.append((rec.wall_time, 1, {
+            **common(rec.wall_time, "sample"),
+            "t": _number(s.t, 3), "tiles": str(s.tiles), "faces": str(s.faces), "cameras_off": str(s.camera_off),
+            "mood_index": _number(s.mood_index), "confidence": _number(s.confidence), "coverage": _number(s.coverage),
+            **{f"share_{name}": _number(p) for name, p in zip(EXPRESSIONS, shares)},
+            "attention": _number(s.attention),
+        }))
     for b in data.bookmarks:
-        blank = [""] * (len(CSV_COLUMNS) - 4)
-        rows.append((b.wall_time, 0, [to_iso(b.wall_time), "bookmark", *blank, _csv_text(b.text), media_time(b.wall_time)]))
+        rows.append((b.wall_time, 0, {**common(b.wall_time, "bookmark"), "bookmark": _csv_text(b.text)}))
     rows.sort(key=lambda row: row[:2])  # a bookmark comes before a sample of the same instant
     with atomic_output(out) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8-sig") as f:
-            writer = csv.writer(f)
-            writer.writerow(CSV_COLUMNS)
+            writer = csv.DictWriter(f, CSV_COLUMNS, restval="")  # columns a row does not name stay empty
+            writer.writeheader()
             writer.writerows(row for _, _, row in rows)
 
 
@@ -166,6 +170,7 @@ def _sample_to_dict(rec: RecordedSample) -> dict:
         "label_counts": {name: int(c) for name, c in zip(EXPRESSIONS, s.label_counts)},
         "confidence": float(s.confidence),
         "coverage": float(s.coverage),
+        "attention": None if s.attention is None else float(s.attention),
     }
     if rec.tracks is not None:
         doc["tracks"] = [{"id": int(i), "probs": _probs_dict(p)} for i, p in zip(rec.tracks.ids, rec.tracks.probs)]
@@ -204,6 +209,8 @@ def _sample_from_dict(doc: dict) -> RecordedSample:
         mood_index=None if doc["mood_index"] is None else float(doc["mood_index"]),
         confidence=float(doc["confidence"]),
         coverage=float(doc["coverage"]),
+        # Optional: files written before attention existed have none (unknown, not 0).
+        attention=None if doc.get("attention") is None else float(doc["attention"]),
     )
     return RecordedSample(from_iso(doc["time"]), sample, tracks)
 

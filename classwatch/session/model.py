@@ -230,6 +230,23 @@ def cameras_off_text(mean: float) -> str:
     return f"{count} {'camera' if count == '1' else 'cameras'} off on average"
 
 
+#: What the attention share measures, in the words of docs/attention.md. Every
+#: view that shows the number says this beside it: "attention" alone invites
+#: reading it as concentration.
+ATTENTION_MEANING = (
+    "Attention is the share of participants with their camera on whose head is turned towards the screen: "
+    "it measures head orientation only, not concentration or learning (someone taking notes looks away and is "
+    "still working)."
+)
+
+
+def attention_text(mean: float | None) -> str:
+    """``72% facing the screen on average``, or ``not measured`` for a session without attention shares."""
+    if mean is None:
+        return "not measured"
+    return f"{mean:.0%} facing the screen on average"
+
+
 def describe_settings(settings: dict) -> str:
     """The analysis settings of a session, for a teacher rather than a programmer:
     ``Expressions read · one reading a second · mood shown from 3 faces``.
@@ -242,6 +259,13 @@ def describe_settings(settings: dict) -> str:
     emotions = rest.pop("emotions", None)
     if emotions is not None:
         parts.append("Expressions read" if emotions else "Presence only (expressions not read)")
+    attention = rest.pop("attention", None)
+    if attention is not None:
+        parts.append("attention read" if attention else "attention off")
+    yaw, pitch = rest.get("facing_yaw_deg"), rest.get("facing_pitch_deg")
+    if isinstance(yaw, (int, float)) and isinstance(pitch, (int, float)):
+        del rest["facing_yaw_deg"], rest["facing_pitch_deg"]
+        parts.append(f"facing within {yaw:g}\u00b0 left/right and {pitch:g}\u00b0 up/down")
     every = rest.pop("every_s", rest.pop("every", None))
     if isinstance(every, (int, float)) and every > 0:
         if every == 1:

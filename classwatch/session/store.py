@@ -138,6 +138,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # of one that ended unexpectedly (its sample times say nothing about when).
         "ALTER TABLE sessions ADD COLUMN last_write_at REAL",
     ),
+    (
+        # MoodSample.attention: share of the video tiles whose face faces the
+        # camera. NULL when withheld or switched off, and for every sample
+        # recorded before: attention did not exist then, so it is unknown, not 0.
+        "ALTER TABLE samples ADD COLUMN attention REAL",
+    ),
 )
 
 #: The schema version this code writes; a database with a higher one is refused.
@@ -145,6 +151,7 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 _SAMPLE_COLUMNS = (
     "wall_time", "t", "tiles", "faces", "camera_off", *_P_COLUMNS, *_N_COLUMNS, "mood_index", "confidence", "coverage",
+    "attention",
 )
 _INSERT_SAMPLE = (
     f"INSERT INTO samples (session_id, {', '.join(_SAMPLE_COLUMNS)}) "
@@ -322,6 +329,7 @@ def _insert_sample(conn: sqlite3.Connection, session_id: int, wall_time: float, 
         session_id, quantize_time(wall_time), float(sample.t), int(sample.tiles), int(sample.faces), int(sample.camera_off),
         *_optional_probs(sample.mean_probs), *(int(c) for c in sample.label_counts),
         mood, float(sample.confidence), float(sample.coverage),
+        None if sample.attention is None else float(sample.attention),
     )
     sample_id = conn.execute(_INSERT_SAMPLE, values).lastrowid
     if tracks is not None and len(tracks):
@@ -353,6 +361,7 @@ def _sample_from_row(row: sqlite3.Row) -> MoodSample:
         mood_index=row["mood_index"],
         confidence=row["confidence"],
         coverage=row["coverage"],
+        attention=row["attention"],
     )
 
 

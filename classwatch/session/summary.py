@@ -2,12 +2,14 @@
 
 Only samples with a mood index (enough faces, emotion inference on) count
 towards moods and expression shares, so a summary never reports on fewer
-people than the live view would.
+people than the live view would. Attention is averaged the same way over the
+samples that have an attention share: a stretch without any has None, never
+0, which would read as "nobody faced the screen".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +40,7 @@ class Segment:
         or "" for a fixed window.
     readings: samples in it that have a mood index.
     mood_index: their mean, None when there are none.
+    attention: mean attention share of its samples that have one, None when none has.
     """
 
     label: str
@@ -45,6 +48,7 @@ class Segment:
     end: float
     readings: int
     mood_index: float | None
+    attention: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -53,6 +57,7 @@ class Segment:
             "end": to_iso(self.end),
             "readings": self.readings,
             "mood_index": _round(self.mood_index),
+            "attention": _round(self.attention),
         }
 
 
@@ -65,6 +70,9 @@ class SessionSummary:
     expression_share: share of the face readings (in samples with a mood
         index) whose most likely expression is each class; None without readings.
     timeline: (bin start, mean mood index or None) every ``bin_s`` seconds.
+    attention_readings: samples with an attention share.
+    mean_attention: their mean, None without any (not measured).
+    attention_timeline: (bin start, mean attention or None), the bins of ``timeline``.
     segment_kind: "bookmarks" (segments run from bookmark to bookmark) or
         "windows" (fixed windows of ``window_s`` seconds).
     lowest / highest: the segments with the lowest / highest mean mood among
@@ -91,6 +99,9 @@ class SessionSummary:
     lowest: Segment | None
     highest: Segment | None
     level: bool = False
+    attention_readings: int = 0
+    mean_attention: float | None = None
+    attention_timeline: list[tuple[float, float | None]] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
@@ -118,6 +129,9 @@ class SessionSummary:
             "lowest": None if self.lowest is None else self.lowest.to_dict(),
             "highest": None if self.highest is None else self.highest.to_dict(),
             "level": self.level,
+            "attention_readings": self.attention_readings,
+            "mean_attention": _round(self.mean_attention),
+            "attention_timeline": [{"start": to_iso(t), "attention": _round(a)} for t, a in self.attention_timeline],
         }
 
 
@@ -127,6 +141,11 @@ def _round(value: float | None) -> float | None:
 
 def _mean(values: np.ndarray) -> float | None:
     return float(values.mean()) if len(values) else None
+
+
+def _values(data: SessionData, name: str) -> np.ndarray:
+    """One optional number of every sample (``mood_index``, ``attention``), NaN where it is None."""
+    return np.array([np.nan if (v := getattr(r.sample, name)) is None else v for r in data.samples], np.float64)
 
 
 def _pick(choices: tuple[int, ...], at_least: float) -> int:
@@ -143,14 +162,15 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
     info = data.info
     times = np.array([r.wall_time for r in data.samples], np.float64)
     start, end = info.started_at, info.end
-    moods = np.array([np.nan if r.sample.mood_index is None else r.sample.mood_index for r in data.samples], np.float64)
-    has_mood = ~np.isnan(moods)
+    moods = _values(data, "mood_index")
+    attention = _values(data, "attention")
+    has_mood, has_attention = ~np.isnan(moods), ~np.isnan(attention)
     duration = max(end - start, 1e-9)
 
-    def mean_mood(lo: float, hi: float, last: bool) -> tuple[int, float | None]:
-        # Half-open [lo, hi), except that the last stretch keeps its end sample.
-        inside = has_mood & (times >= lo) & ((times <= hi) if last else (times < hi))
-        return int(inside.sum()), _mean(moods[inside])
+    def mean_in(values: np.ndarray, lo: float, hi: float, last: bool) -> tuple[int, float | None]:
+        """Readings of ``values`` in [lo, hi) (the last stretch keeps its end sample) and their mean."""
+        inside = ~np.isnan(values) & (times >= lo) & ((times <= hi) if last else (times < hi))
+        return int(inside.sum()), _mean(values[inside])
 
     if data.bookmarks:
         kind, window = "bookmarks", None
@@ -165,7 +185,8 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
         last = i == len(bounds) - 1
         hi = end if last else bounds[i + 1][0]
         if hi > lo or last:
-            segments.append(Segment(label, lo, hi, *mean_mood(lo, hi, last)))
+            readings, mood = mean_in(moods, lo, hi, last)
+            segments.append(Segment(label, lo, hi, readings, mood, attention=mean_in(attention, lo, hi, last)[1]))
     ranked = sorted(
         (s for s in segments if s.readings >= min_segment_samples and s.mood_index is not None),
         key=lambda s: (s.mood_index, s.start),
@@ -175,14 +196,16 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
 
     bin_s = float(_pick(BIN_CHOICES_S, duration / MAX_BINS))
     bin_starts = [float(t) for t in np.arange(start, end, bin_s)] or [start]
-    timeline = [(lo, mean_mood(lo, lo + bin_s, lo + bin_s >= end)[1]) for lo in bin_starts]
+
+    def binned(values: np.ndarray) -> list[tuple[float, float | None]]:
+        return [(lo, mean_in(values, lo, lo + bin_s, lo + bin_s >= end)[1]) for lo in bin_starts]
 
     counts = np.array([r.sample.label_counts for r in data.samples], np.int64).reshape(-1, len(EXPRESSIONS))[has_mood].sum(axis=0)
     total = int(counts.sum())
     share = {name: int(c) / total for name, c in zip(EXPRESSIONS, counts)} if total else None
 
-    def mean_of(field: str) -> float:
-        return float(np.mean([getattr(r.sample, field) for r in data.samples])) if data.samples else 0.0
+    def mean_of(name: str) -> float:
+        return float(np.mean([getattr(r.sample, name) for r in data.samples])) if data.samples else 0.0
 
     return SessionSummary(
         start=start,
@@ -195,11 +218,14 @@ def summarize(data: SessionData, window_s: float | None = None, min_segment_samp
         mean_mood_index=_mean(moods[has_mood]),
         expression_share=share,
         bin_s=bin_s,
-        timeline=timeline,
+        timeline=binned(moods),
         segment_kind=kind,
         window_s=window,
         segments=segments,
         lowest=lowest,
         highest=highest,
         level=level,
+        attention_readings=int(has_attention.sum()),
+        mean_attention=_mean(attention[has_attention]),
+        attention_timeline=binned(attention),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ..aggregate import MIN_FACES
 from ..errors import SessionError
 from ..session.exporting import atomic_output
 from ..session.model import (
+    ATTENTION_MEANING,
     SessionData,
     SessionInfo,
     SessionStatus,
@@ -64,6 +66,7 @@ INK = QColor("#1f2328")
 MUTED = QColor("#59636e")
 RULE = QColor("#d1d9e0")
 ACCENT = QColor("#1f5fa8")
+ATTENTION = QColor("#6f4aa8")  # apart from the mood's blue and the red / green of the shaded stretches
 RAW_LINE = QColor("#aeb8c2")
 POSITIVE = QColor("#2e7d4f")
 NEGATIVE = QColor("#b83a3a")
@@ -235,23 +238,35 @@ def _title(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
 def _key_figures(doc: _Doc, summary: SessionSummary) -> None:
     figures = [
         (_signed(summary.mean_mood_index), "mean mood index", "from \u22121 (negative) to +1 (positive)"),
+        _attention_figure(summary.mean_attention),
         (f"{summary.mean_faces:.1f}", "faces analysed", f"on average, of {summary.mean_tiles:.1f} participant tiles"),
         _cameras_off(summary.mean_camera_off),
         (f"{summary.readings}", "readings", f"of {summary.samples} samples had enough faces"),
     ]
-    gap = 4.0
+    gap = 3.0
     box_w = (CONTENT_W - gap * (len(figures) - 1)) / len(figures)
-    box_h = 24.0
+    text_w = box_w - 5
+    # Five narrow cards: a label or note may wrap, so every card is as tall as the tallest needs.
+    label_h = max(doc.text_height(label, _font(8.5, bold=True), text_w) for _, label, _ in figures)
+    note_h = max(doc.text_height(note, _font(7), text_w) for _, _, note in figures)
+    box_h = 11 + label_h + 0.5 + note_h + 2
     doc.ensure(box_h)
     for i, (value, label, note) in enumerate(figures):
         x = MARGIN + i * (box_w + gap)
         doc.p.setPen(Qt.PenStyle.NoPen)
         doc.p.setBrush(QColor("#f3f5f7"))
         doc.p.drawRoundedRect(doc.rect(x, doc.y, box_w, box_h), doc.mm(1.5), doc.mm(1.5))
-        doc.draw_text(x + 3, doc.y + 2.5, box_w - 6, 9, value, _font(17, bold=True), ACCENT)
-        doc.draw_text(x + 3, doc.y + 11, box_w - 6, 5, label, _font(8.5, bold=True))
-        doc.draw_text(x + 3, doc.y + 15.5, box_w - 6, 8, note, _font(7), MUTED)
+        doc.draw_text(x + 2.5, doc.y + 2.5, text_w, 9, value, _font(17, bold=True), ACCENT)
+        doc.draw_text(x + 2.5, doc.y + 11, text_w, label_h + 1, label, _font(8.5, bold=True))
+        doc.draw_text(x + 2.5, doc.y + 11 + label_h + 0.5, text_w, note_h + 1, note, _font(7), MUTED)
     doc.y += box_h + 4
+
+
+def _attention_figure(mean: float | None) -> tuple[str, str, str]:
+    """The key figure for attention, with what it is not: it is easily read as concentration."""
+    if mean is None:
+        return "n/a", "facing the screen", "attention was not measured"
+    return f"{mean:.0%}", "facing the screen", "on average; head orientation, not concentration"
 
 
 def _cameras_off(mean: float) -> tuple[str, str, str]:
@@ -284,40 +299,48 @@ def _ticks(info: SessionInfo, t0: float, t1: float, max_ticks: int = 8) -> list[
     return [(t, label(t)) for t in times]
 
 
-def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
-    doc.heading("Mood over time", space_needed=80)
-    chart_h = 62.0
+@dataclass(frozen=True)
+class _Scale:
+    """A chart's vertical axis: the range drawn, its labelled gridlines, and the one drawn darker (0 for the mood)."""
+
+    lo: float
+    hi: float
+    grid: tuple[tuple[float, str], ...]
+    baseline: float | None = None
+
+
+def _chart(doc: _Doc, data: SessionData, summary: SessionSummary, *, height: float, scale: _Scale,
+           readings: list[tuple[float, float | None]], bins: list[tuple[float, float | None]], color: QColor,
+           empty_text: str, shade_extremes: bool) -> None:
+    """One number over the session's time axis, at ``doc.y``: every reading as a thin line,
+    the mean per ``summary.bin_s`` as a thick one (gaps stay gaps), bookmarks numbered
+    as in the legend; the lowest / highest mood stretches shaded if ``shade_extremes``."""
     left, top = MARGIN + 11, doc.y + 6  # room for the y labels and the bookmark markers
-    width, height = CONTENT_W - 11, chart_h
+    width = CONTENT_W - 11
     t0, t1 = summary.start, max(summary.end, summary.start + 1)
-    values = [m for _, m in summary.timeline if m is not None] + [
-        r.sample.mood_index for r in data.samples if r.sample.mood_index is not None]
-    # The smallest symmetric range that holds every reading: small swings stay
-    # visible, and 0 (balanced) is always the middle line.
-    extent = next((r for r in (0.2, 0.4, 0.6, 1.0) if all(abs(v) <= r for v in values)), 1.0)
+    count = sum(v is not None for _, v in readings)
 
     def x_of(t: float) -> float:
         return doc.mm(left + (t - t0) / (t1 - t0) * width)
 
     def y_of(v: float) -> float:
-        return doc.mm(top + (extent - v) / (2 * extent) * height)
+        return doc.mm(top + (scale.hi - v) / (scale.hi - scale.lo) * height)
 
     p = doc.p
     # lowest / highest stretches, behind everything
-    for segment, color, tag in ((summary.lowest, LOW_BAND, "lowest"), (summary.highest, HIGH_BAND, "highest")):
-        if segment is None:
+    for segment, band_color, tag in ((summary.lowest, LOW_BAND, "lowest"), (summary.highest, HIGH_BAND, "highest")):
+        if segment is None or not shade_extremes:
             continue
         band = QRectF(QPointF(x_of(segment.start), doc.mm(top)), QPointF(x_of(segment.end), doc.mm(top + height)))
-        p.fillRect(band, color)
+        p.fillRect(band, band_color)
         p.setFont(_font(6.5, bold=True))
         p.setPen(NEGATIVE if tag == "lowest" else POSITIVE)
         p.drawText(band.adjusted(doc.mm(1), 0, 0, -doc.mm(1)), int(Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft), tag)
 
     # grid and y labels
-    for v in (-extent, -extent / 2, 0.0, extent / 2, extent):
-        p.setPen(doc.pen(MUTED if v == 0 else RULE, 0.3 if v == 0 else 0.15))
+    for v, label in scale.grid:
+        p.setPen(doc.pen(MUTED if v == scale.baseline else RULE, 0.3 if v == scale.baseline else 0.15))
         p.drawLine(QPointF(doc.mm(left), y_of(v)), QPointF(doc.mm(left + width), y_of(v)))
-        label = "0" if v == 0 else _signed(v)
         doc.draw_text(MARGIN, (y_of(v) / doc.scale) - 2, 9.5, 4, label, _font(7), MUTED,
                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -329,7 +352,6 @@ def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
         doc.draw_text(x / doc.scale - 10, top + height + 1, 20, 4, text, _font(7), MUTED,
                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
 
-    # every reading (thin), then the per-bin mean (thick); gaps stay gaps
     def polyline(points: list[tuple[float, float | None]], max_gap: float) -> tuple[QPainterPath, list[QPointF]]:
         """The line through the points, and the points with no neighbour to join
         (a line through one point draws nothing: those are drawn as dots)."""
@@ -352,9 +374,9 @@ def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
             last_t = t
         return path, singles
 
-    def dots(points: list[QPointF], color: QColor, radius_mm: float) -> None:
+    def dots(points: list[QPointF], dot_color: QColor, radius_mm: float) -> None:
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
+        p.setBrush(dot_color)
         for point in points:
             p.drawEllipse(point, doc.mm(radius_mm), doc.mm(radius_mm))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -362,25 +384,23 @@ def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
     p.setBrush(Qt.BrushStyle.NoBrush)
     # A bin's mean is drawn at its middle, which for the last bin may lie past the end.
     p.setClipRect(QRectF(QPointF(doc.mm(left), doc.mm(top)), QPointF(doc.mm(left + width), doc.mm(top + height))))
-    readings = [(r.wall_time, r.sample.mood_index) for r in data.samples]
     raw, raw_singles = polyline(readings, max_gap=10.0)
     p.setPen(doc.pen(RAW_LINE, 0.12))
     p.drawPath(raw)
-    mean, mean_singles = polyline([(t + summary.bin_s / 2, m) for t, m in summary.timeline], max_gap=summary.bin_s * 1.5)
-    p.setPen(doc.pen(ACCENT, 0.6))
+    mean, mean_singles = polyline([(t + summary.bin_s / 2, m) for t, m in bins], max_gap=summary.bin_s * 1.5)
+    p.setPen(doc.pen(color, 0.6))
     p.drawPath(mean)
-    if summary.readings <= FEW_READINGS:
+    if count <= FEW_READINGS:
         # Each reading a dot: a thin line between two points is easily missed.
-        dots([QPointF(x_of(t), y_of(v)) for t, v in readings if v is not None], ACCENT, 0.8)
+        dots([QPointF(x_of(t), y_of(v)) for t, v in readings if v is not None], color, 0.8)
     else:
         dots(raw_singles, RAW_LINE, 0.25)
-        dots(mean_singles, ACCENT, 0.5)
+        dots(mean_singles, color, 0.5)
     p.setClipping(False)
-    if not values:
-        doc.draw_text(left, top + height / 4 - 3, width, 6, "No mood readings in this session", _font(9), MUTED,
-                      Qt.AlignmentFlag.AlignCenter)
+    if not count:
+        doc.draw_text(left, top + height / 4 - 3, width, 6, empty_text, _font(9), MUTED, Qt.AlignmentFlag.AlignCenter)
 
-    # bookmarks: numbered markers on dashed lines, named in the legend below
+    # bookmarks: numbered markers on dashed lines, named in the legend below the mood chart
     for number, bookmark in enumerate(data.bookmarks, 1):
         if not t0 <= bookmark.wall_time <= t1:
             continue
@@ -398,18 +418,53 @@ def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
     p.drawRect(QRectF(QPointF(doc.mm(left), doc.mm(top)), QPointF(doc.mm(left + width), doc.mm(top + height))))
     doc.y = top + height + 7
 
-    if summary.readings <= FEW_READINGS:
-        legend = f"Each dot is one reading ({summary.readings} in all): too few to draw a line through time."
-    else:
-        legend = f"Thick line: mean mood index per {format_duration(summary.bin_s)}; thin grey line: every reading."
+
+def _legend(readings: list[tuple[float, float | None]], summary: SessionSummary, mean_of: str) -> str:
+    """How to read a chart drawn by ``_chart``: ``mean_of`` names what its thick line averages.
+    Empty for a chart without readings, which says so itself."""
+    count = sum(v is not None for _, v in readings)
+    if not count:
+        return ""
+    if count <= FEW_READINGS:
+        return f"Each dot is one reading ({count} in all): too few to draw a line through time."
+    return f"Thick line: {mean_of} per {format_duration(summary.bin_s)}; thin grey line: every reading."
+
+
+def _timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
+    doc.heading("Mood over time", space_needed=80)
+    readings = [(r.wall_time, r.sample.mood_index) for r in data.samples]
+    values = [m for _, m in summary.timeline if m is not None] + [m for _, m in readings if m is not None]
+    # The smallest symmetric range that holds every reading: small swings stay
+    # visible, and 0 (balanced) is always the middle line.
+    extent = next((r for r in (0.2, 0.4, 0.6, 1.0) if all(abs(v) <= r for v in values)), 1.0)
+    grid = tuple((v, "0" if v == 0 else _signed(v)) for v in (-extent, -extent / 2, 0.0, extent / 2, extent))
+    _chart(doc, data, summary, height=62.0, scale=_Scale(-extent, extent, grid, baseline=0.0), readings=readings,
+           bins=summary.timeline, color=ACCENT, empty_text="No mood readings in this session", shade_extremes=True)
+
+    legend = [_legend(readings, summary, "mean mood index")]
     if summary.lowest is not None:
-        legend += " Shaded: the lowest and highest stretches (see below)."
+        legend.append("Shaded: the lowest and highest stretches (see below).")
     if data.info.time_base is TimeBase.MEDIA:
-        legend += " Times are positions in the video analysed."
-    doc.paragraph(legend, _font(7.5), MUTED, after=1)
+        legend.append("Times are positions in the video analysed.")
+    if any(legend):
+        doc.paragraph(" ".join(part for part in legend if part), _font(7.5), MUTED, after=1)
     if data.bookmarks:
         marks = "    ".join(f"{n}\u2002{data.info.format_time(b.wall_time)} {b.text}" for n, b in enumerate(data.bookmarks, 1))
         doc.paragraph("Bookmarks:  " + marks, _font(8), INK, after=2)
+
+
+def _attention_timeline(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
+    """Its own chart rather than a second line on the mood's: a share in [0, 1]
+    on the mood's \u22121..+1 axis would need a second scale, and be misread on the first."""
+    if summary.mean_attention is None:
+        return  # the key figure says "not measured"; an empty chart would add nothing
+    doc.heading("Attention over time", space_needed=48)
+    readings = [(r.wall_time, r.sample.attention) for r in data.samples]
+    grid = tuple((v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0))
+    _chart(doc, data, summary, height=30.0, scale=_Scale(0.0, 1.0, grid), readings=readings,
+           bins=summary.attention_timeline, color=ATTENTION, empty_text="", shade_extremes=False)
+    legend = _legend(readings, summary, "share of participants facing the screen")
+    doc.paragraph(legend, _font(7.5), MUTED, after=2)
 
 
 def _expressions(doc: _Doc, summary: SessionSummary) -> None:
@@ -449,7 +504,10 @@ def _segments(doc: _Doc, info: SessionInfo, summary: SessionSummary) -> None:
     doc.paragraph(intro, _font(8.5), MUTED, after=2)
 
     when = "In the video" if info.time_base is TimeBase.MEDIA else "When"
-    columns = ((when, 30.0), ("Stretch", 86.0), ("Readings", 22.0), ("Mood index", 36.0))
+    # Attention only where it was measured; the mood stays last, where its lowest / highest tag goes.
+    attention = summary.mean_attention is not None
+    columns = ((when, 30.0), ("Stretch", 62.0 if attention else 86.0), ("Readings", 22.0),
+               *((("Attention", 24.0),) if attention else ()), ("Mood index", 36.0))
     row_h = 5.6
 
     def row(cells: list[str], font: QFont, fill: QColor | None = None, tag: str = "", tag_color: QColor = INK) -> None:
@@ -466,8 +524,9 @@ def _segments(doc: _Doc, info: SessionInfo, summary: SessionSummary) -> None:
         doc.y += row_h
 
     def cells(segment: Segment) -> list[str]:
+        share = "n/a" if segment.attention is None else f"{segment.attention:.0%}"
         return [f"{info.format_time(segment.start)}\u2013{info.format_time(segment.end)}", segment.label or "\u2013",
-                str(segment.readings), _signed(segment.mood_index)]
+                str(segment.readings), *([share] if attention else []), _signed(segment.mood_index)]
 
     row([name for name, _ in columns], _font(8, bold=True))
     for segment in summary.segments:
@@ -491,8 +550,12 @@ def _notes(doc: _Doc, data: SessionData, summary: SessionSummary) -> None:
         "by the model's confidence. The class index is the mean over the faces of a sample, from \u22121 (all "
         "clearly negative) to +1 (all clearly happy); values near 0 mean mostly neutral or mixed expressions.", body)
     doc.paragraph(
-        f"No reading is made when fewer than {min_faces} faces are analysed: a number about one or two people would "
-        "be a statement about individuals. Such moments, and pauses of the analysis, are gaps in the chart.", body)
+        f"{ATTENTION_MEANING} A participant whose face cannot be found counts as facing away; one whose camera is "
+        "off is left out, not counted as away.", body)
+    doc.paragraph(
+        f"No mood or attention reading is made when fewer than {min_faces} faces are analysed: a number about one or "
+        "two people would be a statement about individuals. Such moments, and pauses of the analysis, are gaps in "
+        "the charts.", body)
     doc.heading("Limits", space_needed=30)
     for line in (
         "Expressions are not emotions, and neither is the mood index a measure of engagement or learning: people "
@@ -543,6 +606,7 @@ def _render(path: Path, data: SessionData, summary: SessionSummary) -> None:
         _title(doc, data, summary)
         _key_figures(doc, summary)
         _timeline(doc, data, summary)
+        _attention_timeline(doc, data, summary)
         _expressions(doc, summary)
         _segments(doc, data.info, summary)
         _notes(doc, data, summary)

@@ -32,7 +32,7 @@ from .timeline import TimelineWidget
 from ..errors import ClasswatchError
 from ..policy import EffectiveSettings
 from ..session import SessionData, SessionStatus, SessionStore, summarize
-from ..session.model import format_duration, local_datetime
+from ..session.model import ATTENTION_MEANING, format_duration, local_datetime
 
 STATUS_TEXT = {
     SessionStatus.RECORDING: "recording now",
@@ -93,12 +93,14 @@ class SessionBrowser(QMainWindow):
         figures = card()
         fl = QHBoxLayout(figures)
         fl.setContentsMargins(16, 10, 16, 10)
+        fl.setSpacing(20)  # six figures: keep wide values (2315, "neutral 59%") apart
         self.fig_mood = BigNumber("mean class mood")
+        self.fig_attention = BigNumber("facing the screen")
         self.fig_readings = BigNumber("readings")
         self.fig_faces = BigNumber("faces on average")
         self.fig_off = BigNumber("cameras off on average")
         self.fig_top = BigNumber("most frequent expression")
-        for w in (self.fig_mood, self.fig_readings, self.fig_faces, self.fig_off, self.fig_top):
+        for w in (self.fig_mood, self.fig_attention, self.fig_readings, self.fig_faces, self.fig_off, self.fig_top):
             fl.addWidget(w)
         self.right.addWidget(figures)
 
@@ -195,6 +197,11 @@ class SessionBrowser(QMainWindow):
         )
         presence = is_presence_only(data)
         self.fig_mood.set(theme.signed(summary.mean_mood_index) if not presence else "n/a")
+        if summary.mean_attention is None:
+            self.fig_attention.set("\u2013", "Attention was not measured in this session "
+                                   "(switched off, too few faces, or recorded before attention existed).")
+        else:
+            self.fig_attention.set(f"{summary.mean_attention:.0%}", ATTENTION_MEANING)
         self.fig_readings.set(f"{summary.readings}", f"{summary.readings} of {summary.samples} samples had a class reading")
         self.fig_faces.set(f"{summary.mean_faces:.1f}")
         self.fig_off.set(f"{summary.mean_camera_off:.1f}")
@@ -215,7 +222,9 @@ class SessionBrowser(QMainWindow):
         for seg in summary.segments:
             clock = info.format_time(seg.start)  # a clock time, or a position in the video
             label = seg.label or "window"
-            mood = "no reading" if seg.mood_index is None else f"mood {theme.signed(seg.mood_index)}"
+            mood = "no mood reading" if seg.mood_index is None else f"mood {theme.signed(seg.mood_index)}"
+            if seg.attention is not None:
+                mood += f"  \u00b7  facing {seg.attention:.0%}"
             mark = ""
             if summary.lowest is seg:
                 mark = "  \u2014 lowest"
