@@ -81,20 +81,22 @@ def side_steps(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """(T,) share of pixels along each tile's sides where the (H, W) grey picture steps across the side.
 
     Sampled at SIDE_SAMPLES points per side, comparing the pixels two either
-    side of it (a side blurred over a pixel or two still steps).
+    side of it (a side blurred over a pixel or two still steps). All tiles at
+    once: a 7x7 gallery is checked every frame.
     """
     height, width = grey.shape
-    out = np.zeros(len(boxes))
-    grey = grey.astype(np.int16)
-    for i, (x, y, w, h) in enumerate(np.asarray(boxes, np.int64)):
-        xs = np.linspace(x, x + w - 1, SIDE_SAMPLES).astype(np.int64)
-        ys = np.linspace(y, y + h - 1, SIDE_SAMPLES).astype(np.int64)
-        steps = []
-        for row in (y, y + h):
-            a, b = np.clip(row - 2, 0, height - 1), np.clip(row + 1, 0, height - 1)
-            steps.append(np.abs(grey[a, xs] - grey[b, xs]) >= MIN_STEP)
-        for col in (x, x + w):
-            a, b = np.clip(col - 2, 0, width - 1), np.clip(col + 1, 0, width - 1)
-            steps.append(np.abs(grey[ys, a] - grey[ys, b]) >= MIN_STEP)
-        out[i] = np.mean(np.concatenate(steps))
-    return out
+    boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    if not len(boxes):
+        return np.zeros(0)
+    x, y, w, h = (boxes[:, k : k + 1] for k in range(4))
+    along = np.linspace(0.0, 1.0, SIDE_SAMPLES)[None, :]
+    xs = (x + along * (w - 1)).astype(np.int64)
+    ys = (y + along * (h - 1)).astype(np.int64)
+
+    def steps(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        # Only the sampled pixels are widened to int16, not the whole frame.
+        return np.abs(first.astype(np.int16) - second) >= MIN_STEP
+
+    rows = [steps(grey[np.clip(r - 2, 0, height - 1), xs], grey[np.clip(r + 1, 0, height - 1), xs]) for r in (y, y + h)]
+    cols = [steps(grey[ys, np.clip(c - 2, 0, width - 1)], grey[ys, np.clip(c + 1, 0, width - 1)]) for c in (x, x + w)]
+    return np.concatenate(rows + cols, axis=1).mean(axis=1)
