@@ -27,9 +27,20 @@ nothing about concentration or learning (``docs/attention.md``).
 Below ``min_faces`` faces the index, distribution and attention share are
 reported as unavailable: a number about one or two people is a statement
 about individuals, not about a class.
+
+Coverage
+--------
+In a gallery, faces found over the tiles showing video. In a classroom
+camera's picture there are no tiles to say who is there, so ``RoomCoverage``
+divides by the faces expected instead: the class size the teacher entered,
+or else the most faces found in any reading of the last minute
+(``docs/classroom-camera.md``).
 """
 
 from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
 
 import numpy as np
 
@@ -39,6 +50,9 @@ VALENCE = np.array([{"happy": 1.0, "surprise": 0.0, "neutral": 0.0}.get(e, -1.0)
 
 #: Default minimum number of analysed faces for a class-level reading.
 MIN_FACES = 3
+
+#: Seconds of readings behind the faces expected in a room when no class size is set.
+RECENT_S = 60.0
 
 
 def participants(layout: TileLayout, faces: int) -> tuple[int, int]:
@@ -80,3 +94,31 @@ def aggregate(
     counts = np.bincount(probs.argmax(axis=1), minlength=N_EXPRESSIONS)
     mood = float(np.clip((probs @ VALENCE).mean(), -1.0, 1.0))
     return MoodSample(t, tiles, n, camera_off, probs.mean(axis=0), counts, mood, confidence, coverage, attention)
+
+
+class RoomCoverage:
+    """Coverage for a camera pointed at a room: faces found over faces expected.
+
+    Expected: ``class_size`` if the teacher entered one (0 = unknown), else the
+    most faces found in any reading of the last ``recent_s`` seconds. The
+    recent maximum follows students who arrive or leave, and one reading where
+    the detector misses a few faces does not lower it. Readings with a tile
+    grid (a gallery held up to the camera) keep their gallery coverage.
+    """
+
+    def __init__(self, class_size: int = 0, recent_s: float = RECENT_S) -> None:
+        self.class_size = class_size
+        self.recent_s = recent_s
+        self._seen: deque[tuple[float, int]] = deque()  # (t, faces) of the recent readings, oldest first
+
+    def __call__(self, layout: TileLayout, mood: MoodSample) -> MoodSample:
+        """``mood`` with its room coverage."""
+        if layout.grid:
+            return mood
+        if self._seen and self._seen[-1][0] > mood.t:  # time went back: a new run
+            self._seen.clear()
+        self._seen.append((mood.t, mood.faces))
+        while self._seen[0][0] < mood.t - self.recent_s:
+            self._seen.popleft()
+        expected = self.class_size or max(faces for _, faces in self._seen)
+        return replace(mood, coverage=min(mood.faces / expected, 1.0) if expected else 0.0)

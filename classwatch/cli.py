@@ -13,13 +13,16 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
 from .detect import ALIASES, DETECTORS
-from .errors import ClasswatchError, InputError, ModelError, NoFacesError, PolicyError, SettingsError
+from .errors import CaptureError, ClasswatchError, InputError, ModelError, NoFacesError, PolicyError, SettingsError
 from .policy_commands import register as register_policy_commands
 from .session.commands import register as register_session_commands
 from .ui.app_command import register as register_app_command
@@ -76,6 +79,25 @@ def _count(value: str) -> int:
     return number
 
 
+def _camera_index(value: str) -> int:
+    from .settings import validate_setting
+
+    try:
+        return validate_setting("camera_index", int(value))
+    except (ValueError, SettingsError):
+        raise argparse.ArgumentTypeError(f"must be a camera number from 0 (see `classwatch cameras`), got {value!r}") from None
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not seconds > 0 or math.isinf(seconds):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {value!r}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="classwatch", description="Anonymous class-mood readings from a video-call gallery.")
     parser.add_argument("--version", action="version", version=f"classwatch {__version__}")
@@ -83,15 +105,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="analyse images, videos or folders of gallery screenshots")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="image, video or folder (default: the bundled demo video)")
+    p.add_argument("--camera", type=_camera_index, metavar="N", help="analyse camera N live instead of files (see `classwatch cameras`)")
+    p.add_argument("--seconds", type=_seconds, metavar="S", help="with --camera: stop after S seconds (default: at Ctrl-C)")
     # No defaults here: an absent flag takes the value in force (settings, admin policy).
     p.add_argument("--detector", choices=(*DETECTORS, *ALIASES), help="face detector (default: from the settings, yunet)")
-    p.add_argument("--every", metavar="SECONDS", help="sample a video every N seconds (default: from the settings, 1)")
+    p.add_argument("--every", metavar="SECONDS", help="sample a video or the camera every N seconds (default: from the settings, 1)")
     p.add_argument("--model", help="expression model name or .json/.tflite path")
     p.add_argument("--min-faces", type=int, help="minimum group size for a class reading, at least 3 (default: from the settings, 3)")
     p.add_argument("--json", action="store_true", help="print one JSON document to stdout")
     p.add_argument("--record", metavar="NAME", help="record the readings as a session with this name")
     p.add_argument("--db", type=Path, metavar="PATH", help="session database for --record (default: the user data folder)")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("cameras", help="list the cameras analyze --camera can read")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cameras)
 
     p = sub.add_parser("eval-model", help="accuracy of an expression model on a FER2013-format .npz")
     p.add_argument("npz", type=Path)
@@ -113,24 +141,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _pipeline(args: argparse.Namespace):
+    """The pipeline for the settings in force (attention, facing limits, smoothing), with what the flags changed."""
+    from .pipeline import Pipeline
+
+    config = replace(args.effective.pipeline_config(), detector=args.detector, model=args.model,
+                     emotions=args.emotions, min_faces=args.min_faces)
+    return Pipeline(config)
+
+
 def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callable | None = None) -> list[dict]:
-    """Run the pipeline over every input; ``on_result(result, t)`` sees each frame as it is made,
-    with ``t`` counted from the start of the first input (inputs follow each other in time).
+    """Run the pipeline over every input; ``on_result(pipeline, result, t)`` sees each frame as it
+    is made, with ``t`` counted from the start of the first input (inputs follow each other in time).
 
     No face in any input is a NoFacesError. Among several inputs, one without a face is
     reported like the others, with a warning: one blank screenshot must not lose the rest.
     """
-    from dataclasses import replace
-
-    from .pipeline import Pipeline
     from .serialize import frame_to_dict
     from .sources import FolderSource, open_source
 
     sources = [open_source(path, args.every) for path in paths]  # every path is checked before any work
-    # The settings in force (attention, facing limits, smoothing), with what the flags changed.
-    config = replace(args.effective.pipeline_config(), detector=args.detector, model=args.model,
-                     emotions=args.emotions, min_faces=args.min_faces)
-    pipeline = Pipeline(config)
+    pipeline = _pipeline(args)
     inputs, faceless, offset = [], [], 0.0
     for path, source in zip(paths, sources):
         pipeline.reset()
@@ -154,10 +185,15 @@ def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callab
     return inputs
 
 
-def analyze_and_record(paths: list[Path], args: argparse.Namespace) -> list[dict]:
-    """``analyze --record NAME``: each sample is committed to the session store as soon as it is made."""
-    import time
+@contextmanager
+def recording(args: argparse.Namespace, source: str, live: bool) -> Iterator[Callable]:
+    """``analyze --record NAME``: yields the ``on_result`` that commits each sample to the
+    session store as soon as it is made.
 
+    A file run that fails or is interrupted leaves no session behind, so the same
+    command can be run again. A live run (camera) keeps what it recorded: those
+    minutes of the lesson will not come again.
+    """
     from .session import SessionStore, TimeBase
 
     started = time.time()
@@ -174,22 +210,23 @@ def analyze_and_record(paths: list[Path], args: argparse.Namespace) -> list[dict
                 writer = store.start_session(
                     args.record,
                     started_at=started,
-                    source=" ".join(str(p) for p in paths),
+                    source=source,
                     detector=args.detector,
                     model_name=card.name if card else "",
                     model_version=card.version if card else "",
-                    settings={"every": args.every, "min_faces": args.min_faces, "emotions": args.emotions},
+                    settings={"every": args.every, "min_faces": args.min_faces, "emotions": args.emotions,
+                              **({"class_size": settings.class_size} if live else {})},
                     keep_tracks=settings.keep_tracks,
-                    # Files are read faster or slower than they play: samples carry media time.
-                    time_base=TimeBase.MEDIA,
+                    # Files are read faster or slower than they play: their samples carry media time.
+                    time_base=TimeBase.WALL if live else TimeBase.MEDIA,
                 )
+            # Live: t is on the camera's monotonic clock, which a clock change during the lesson cannot move.
             writer.append(result.mood, started + t)
 
         try:
-            return analyze_paths(paths, args, record)
+            yield record
         except BaseException:
-            # A failed or interrupted run leaves no session behind, so the same command can be run again.
-            if writer is not None:
+            if writer is not None and not live:
                 writer.close()
                 store.delete(writer.name)
             raise
@@ -198,12 +235,47 @@ def analyze_and_record(paths: list[Path], args: argparse.Namespace) -> list[dict
                 writer.close()
 
 
+def analyze_camera(args: argparse.Namespace, on_frame: Callable[[dict], None]) -> None:
+    """``analyze --camera N``: ``on_frame`` gets each reading's dict as it is made, until
+    ``--seconds`` or Ctrl-C (KeyboardInterrupt); an unplugged camera is a CaptureError.
+    With ``--record``, what was recorded before either stays recorded."""
+    from .aggregate import RoomCoverage
+    from .serialize import frame_to_dict
+    from .sources import CameraSource
+
+    settings = args.effective.settings
+    if not settings.camera:
+        why = args.effective.lock_reason if args.effective.is_locked("camera") else "it is turned off in the settings"
+        raise PolicyError(f"--camera: the camera may not be used: {why}")
+    pipeline = _pipeline(args)  # before the camera opens: loading the models takes a moment
+    source = CameraSource(args.camera, args.every, args.seconds)
+    room = RoomCoverage(settings.class_size)
+    record = recording(args, f"camera {args.camera}", live=True) if args.record else nullcontext()
+    readings = 0
+    try:
+        with record as on_result:
+            for frame in source:
+                result = pipeline.process(frame)
+                result = replace(result, mood=room(result.layout, result.mood))
+                if on_result:
+                    on_result(pipeline, result, result.t)
+                readings += 1
+                on_frame(frame_to_dict(result))
+    except CaptureError as exc:
+        if args.record and readings:
+            raise CaptureError(f"{exc}; session {args.record!r} keeps the {readings} reading(s) made before") from None
+        raise
+
+
 def _summary_line(frame: dict) -> str:
     mood = frame["mood"]
     parts = [f"t={frame['t']:7.1f}s"]
     if "file" in frame:  # a frame of a folder: which picture it is
         parts.append(Path(frame["file"]).name)
-    parts += [f"tiles {mood['tiles']:2d}", f"faces {mood['faces']:2d}", f"camera off {mood['camera_off']}"]
+    if frame["grid"]:
+        parts += [f"tiles {mood['tiles']:2d}", f"faces {mood['faces']:2d}", f"camera off {mood['camera_off']}"]
+    else:  # a room or a single picture: no tiles, so coverage says how many of those expected were found
+        parts += [f"faces {mood['faces']:2d}", f"coverage {mood['coverage']:.0%}"]
     if mood["available"]:
         top = sorted(mood["label_counts"].items(), key=lambda kv: -kv[1])
         parts.append(f"mood {mood['mood_index']:+.2f}")
@@ -239,18 +311,66 @@ def _apply_settings(args: argparse.Namespace) -> None:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .resources import asset_path
 
+    if args.camera is not None and args.paths:
+        raise InputError("give PATHs or --camera N, not both")
+    if args.seconds is not None and args.camera is None:
+        raise InputError("--seconds goes with --camera (a file is read to its end)")
     _apply_settings(args)
     _check_model_name(args.model)
+    if args.camera is not None:
+        return _analyze_camera(args)
     paths = args.paths or [asset_path("demo/zoom_gallery_4tiles.mp4")]
-    inputs = analyze_and_record(paths, args) if args.record else analyze_paths(paths, args)
+    with recording(args, " ".join(map(str, paths)), live=False) if args.record else nullcontext() as record:
+        inputs = analyze_paths(paths, args, record)
     if args.json:
-        json.dump({"inputs": inputs}, sys.stdout)
-        sys.stdout.write("\n")
+        _print_json(inputs)
         return 0
     for item in inputs:
         print(f"{item['path']}: {len(item['frames'])} frame(s)")
         for frame in item["frames"]:
             print("  " + _summary_line(frame))
+    return 0
+
+
+def _print_json(inputs: list[dict]) -> None:
+    json.dump({"inputs": inputs}, sys.stdout)
+    sys.stdout.write("\n")
+
+
+def _analyze_camera(args: argparse.Namespace) -> int:
+    """Text lines as the readings come, or one JSON document at the end: also at Ctrl-C
+    (exit 130) and after an unplugged camera (a one-line error), with the readings made."""
+    item = {"path": f"camera {args.camera}", "frames": []}
+
+    def show(frame: dict) -> None:
+        item["frames"].append(frame)
+        if args.json:
+            return
+        if len(item["frames"]) == 1:  # not before: a camera that cannot be opened is one line on stderr, nothing more
+            until = f"for {args.seconds:g} s" if args.seconds else "until Ctrl-C"
+            print(f"{item['path']}: a reading every {args.every:g} s {until}")
+        print("  " + _summary_line(frame), flush=True)
+
+    try:
+        analyze_camera(args, show)
+    finally:
+        if args.json and item["frames"]:
+            _print_json([item])
+    return 0
+
+
+def cmd_cameras(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .sources import list_cameras
+
+    cameras = list_cameras()
+    if args.json:
+        print(json.dumps([asdict(camera) for camera in cameras]))
+    elif not cameras:
+        print("no camera found (one in use by another program is not listed)")
+    for camera in [] if args.json else cameras:
+        print(f"{camera.index}  {camera.width}x{camera.height}  {camera.name or '(no name)'}")
     return 0
 
 

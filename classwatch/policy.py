@@ -41,10 +41,11 @@ if TYPE_CHECKING:
 POLICY_ENV = "CLASSWATCH_POLICY"
 
 #: The settings a policy may set. The others (smoothing, the facing limits, start
-#: on login, the capture region) are the teacher's alone: they carry no privacy risk.
+#: on login, the capture region, which source and camera, the class size) are the
+#: teacher's alone: they carry no privacy risk.
 POLICY_FIELDS = (
     "sample_every_s", "detector", "emotions", "attention", "min_faces", "keep_tracks", "retention_days",
-    "export_formats", "data_dir",
+    "export_formats", "data_dir", "camera",
 )
 
 
@@ -76,15 +77,16 @@ class Policy:
 
 #: What an invalid policy falls back to: the privacy switches at their most
 #: restrictive. Attention is off too: it reads each face's head pose, and an
-#: admin who meant to turn it off must not see it come back. CSV and PDF stay allowed because they hold class aggregates
+#: admin who meant to turn it off must not see it come back; so is the camera,
+#: which films a room rather than a call. CSV and PDF stay allowed because they hold class aggregates
 #: only; a JSON export can carry the per-track numbers of sessions recorded
 #: with keep_tracks. 30 days keeps the current month's sessions for review
 #: while bounding what a broken policy lets pile up (older sessions are
 #: deleted when retention is applied, as with any 30-day policy).
 SAFEST = Policy(
     values={"emotions": False, "attention": False, "keep_tracks": False, "retention_days": 30,
-            "export_formats": ("csv", "pdf")},
-    locked=frozenset({"emotions", "attention", "keep_tracks", "retention_days", "export_formats"}),
+            "export_formats": ("csv", "pdf"), "camera": False},
+    locked=frozenset({"emotions", "attention", "keep_tracks", "retention_days", "export_formats", "camera"}),
 )
 
 
@@ -323,6 +325,9 @@ def effective_settings(
             values[name], origin[name] = policy.values[name], "policy"
         else:
             values[name], origin[name] = getattr(DEFAULTS, name), "default"
+    if not values["camera"] and values["source"] == "camera":
+        # A forbidden camera is never the source in force; the teacher's choice stays in their file.
+        values["source"], origin["source"] = "screen", origin["camera"]
     if policy_error is not None:
         # Everything the admin could lock stays as it is until the policy is fixed.
         locked = frozenset(POLICY_FIELDS)
@@ -330,6 +335,8 @@ def effective_settings(
     else:
         locked = policy.locked if policy else frozenset()
         reason = (policy.reason or f"Set by the admin policy {policy.source or ''}".rstrip()) if locked else None
+    if "camera" in locked and not values["camera"]:
+        locked |= {"source"}  # nor may the teacher choose it as the source
     return EffectiveSettings(
         settings=Settings(**values, explicit=frozenset(n for n in SETTING_NAMES if origin[n] == "user")),
         origin=origin,

@@ -53,7 +53,12 @@ RANGES: dict[str, tuple[float, float]] = {
     # Degrees; 0 itself is excluded (nobody would face the camera), 90 lets any pose count as facing.
     "facing_yaw_deg": (0.0, 90.0),
     "facing_pitch_deg": (0.0, 90.0),
+    "camera_index": (0, 99),  # OpenCV's camera number; list_cameras() probes the first few
+    "class_size": (0, 500),  # students in the room; 0 = unknown (coverage then uses the recent maximum)
 }
+
+#: Where the app takes its pictures from.
+SOURCES = ("screen", "camera")
 
 
 # --- validation: one checker per setting, shared by Settings, the settings file, the policy and the CLI
@@ -100,6 +105,12 @@ def _formats(value: object) -> tuple[str, ...]:
     return tuple(f for f in EXPORT_FORMATS if f in value)  # canonical order, no duplicates
 
 
+def _source(value: object) -> str:
+    if value not in SOURCES:
+        raise ValueError(f"must be one of {', '.join(SOURCES)}, got {value!r}")
+    return value
+
+
 def _folder(value: object) -> str | None:
     if value is None:
         return None
@@ -138,6 +149,10 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "export_formats": _formats,
     "data_dir": _folder,
     "region": _region,
+    "source": _source,
+    "camera": _flag,
+    "camera_index": _integer(*RANGES["camera_index"]),
+    "class_size": _integer(*RANGES["class_size"]),
 }
 
 #: Every setting, in display order.
@@ -183,6 +198,10 @@ class Settings:
     export_formats: tuple[str, ...] = EXPORT_FORMATS
     data_dir: str | None = None  # None = classwatch.paths.data_dir()
     region: Region | None = None  # the last capture region
+    source: str = "screen"  # the app's source: "screen" (the region) or "camera" (camera_index)
+    camera: bool = True  # False: no camera may be a source (the admin policy's switch)
+    camera_index: int = 0
+    class_size: int = 0  # students in the room, for the camera's coverage; 0 = unknown
     explicit: frozenset[str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:

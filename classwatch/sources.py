@@ -1,20 +1,26 @@
-"""Where frames come from: an image, a video file, a folder of images, or the screen.
+"""Where frames come from: an image, a video file, a folder of images, the screen or a camera.
 
 Every source is an iterable of ``Frame``. Reading problems become
 ``InputError`` / ``CaptureError`` with a one-line message, raised when the
-source is opened (so a bad path fails before any work is done) or, for the
-screen, when a grab fails.
+source is opened (so a bad path or a missing camera fails before any work is
+done) or, for the live sources (screen, camera), when a grab fails. The live
+sources also have ``grab(t, index)``, which the app's worker calls on its own
+schedule.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -211,9 +217,204 @@ class ScreenSource:
         return Frame(np.ascontiguousarray(bgra[:, :, :3]), t, index)
 
     def __iter__(self) -> Iterator[Frame]:
-        start = time.monotonic()
-        index = 0
-        while True:
-            yield self.grab(time.monotonic() - start, index)
-            index += 1
-            time.sleep(max(0.0, start + index * self.every - time.monotonic()))
+        return wall_clock_frames(self.grab, self.every)
+
+
+def wall_clock_frames(grab: Callable[[float, int], Frame], every: float, seconds: float | None = None) -> Iterator[Frame]:
+    """``grab(t, index)`` every ``every`` seconds of wall time (t: seconds since the first
+    grab), for ``seconds`` (frames due before then) or for ever. ``every`` > 0."""
+    start, due, index = time.monotonic(), 0.0, 0
+    while seconds is None or due < seconds:
+        time.sleep(max(0.0, start + due - time.monotonic()))
+        yield grab(time.monotonic() - start, index)
+        index += 1
+        # An analysis slower than `every` skips the ticks it missed instead of falling ever further behind.
+        due = max(due + every, math.ceil((time.monotonic() - start) / every) * every)
+
+
+# --- cameras
+
+#: A camera whose pictures stop for this long is gone (unplugged, or taken by another program).
+CAMERA_LOST_S = 1.0
+#: How long a camera that has just opened may take to send its first picture (some need a second to start).
+CAMERA_START_S = 3.0
+#: A classroom camera sees 20 to 35 faces of 15 to 60 px at 1080p; many cameras open at 640x480
+#: unless asked, which leaves those faces too small to find. The driver picks the nearest it has.
+CAMERA_WIDTH, CAMERA_HEIGHT = 1920, 1080
+
+
+class Capture(Protocol):
+    """What CameraSource needs of ``cv2.VideoCapture``; tests pass fakes with these methods."""
+
+    def isOpened(self) -> bool: ...  # noqa: N802 (OpenCV's names)
+    def grab(self) -> bool: ...
+    def retrieve(self) -> tuple[bool, np.ndarray | None]: ...
+    def release(self) -> None: ...
+
+
+def open_camera(index: int) -> Capture:
+    """``cv2.VideoCapture(index)``, asking for 1080p. MJPG: at 1080p most USB cameras send
+    uncompressed frames at only a few per second, if at all."""
+    cap = cv2.VideoCapture(index)  # looked up on each call: tests replace cv2.VideoCapture
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, CAMERA_WIDTH)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, CAMERA_HEIGHT)
+    return cap
+
+
+def _first_grab(cap: Capture) -> bool:
+    """Whether an opened camera sends a picture within CAMERA_START_S."""
+    deadline = time.monotonic() + CAMERA_START_S
+    while not cap.grab():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _bgr(image: np.ndarray) -> np.ndarray:
+    """Some backends hand out grey or BGRA pictures; a Frame is BGR."""
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR) if image.shape[2] == 4 else image
+
+
+class _Grabber(threading.Thread):
+    """Keeps taking the camera's pictures so that a grab gets the newest, not one that
+    waited in the driver's queue since the last sample (a second old or more).
+
+    grab() only: a picture is decoded (retrieve) when a sample needs it. It
+    holds no reference to its CameraSource, so a source nobody closes is still
+    collected, and its finalizer stops this thread, which releases the camera.
+    """
+
+    def __init__(self, cap: Capture) -> None:
+        super().__init__(name="camera grabber", daemon=True)
+        self.cap = cap
+        self.lock = threading.Lock()  # one OpenCV call at a time on the capture
+        self.stop = threading.Event()
+        self.last_ok = time.monotonic()
+
+    def run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                with self.lock:
+                    ok = self.cap.grab()  # waits for the camera's next picture
+                if ok:
+                    self.last_ok = time.monotonic()
+                elif time.monotonic() - self.last_ok > CAMERA_LOST_S:
+                    return  # gone: the next CameraSource.grab says so
+                else:
+                    self.stop.wait(0.02)
+        finally:
+            with self.lock:
+                self.cap.release()
+
+
+class CameraSource:
+    """A camera (``cv2.VideoCapture(index)``), one frame every ``every`` seconds of wall time,
+    for ``seconds`` or until interrupted.
+
+    InputError when it is made if the camera cannot be opened or sends no
+    picture; CaptureError from a grab once its pictures have stopped for
+    CAMERA_LOST_S (unplugged). Iterating closes it at the end; a caller of
+    ``grab`` calls ``close()`` (or drops the source) when done.
+    """
+
+    def __init__(self, index: int, every: float = 1.0, seconds: float | None = None,
+                 capture: Callable[[int], Capture] | None = None) -> None:
+        self.index, self.every, self.seconds = index, every, seconds
+        cap = (capture or open_camera)(index)
+        if not cap.isOpened():
+            cap.release()
+            raise InputError(f"cannot open camera {index}: not connected, or in use by another program")
+        if not _first_grab(cap):
+            cap.release()
+            raise InputError(f"camera {index} sends no picture: in use by another program, or access to it is denied")
+        self._grabber = _Grabber(cap)
+        self._grabber.start()
+        weakref.finalize(self, self._grabber.stop.set)
+
+    def grab(self, t: float = 0.0, index: int = 0) -> Frame:
+        grabber = self._grabber
+        image = None
+        if grabber.is_alive() and grabber.lock.acquire(timeout=CAMERA_LOST_S):
+            try:
+                if time.monotonic() - grabber.last_ok <= CAMERA_LOST_S:
+                    ok, picture = grabber.cap.retrieve()
+                    image = picture if ok else None
+            finally:
+                grabber.lock.release()
+        if image is None:
+            raise CaptureError(f"camera {self.index} stopped sending pictures (unplugged?)")
+        return Frame(_bgr(image), t, index)
+
+    def close(self) -> None:
+        """Let go of the camera (safe to call twice)."""
+        self._grabber.stop.set()
+        self._grabber.join(timeout=2 * CAMERA_LOST_S)
+
+    def __iter__(self) -> Iterator[Frame]:
+        try:
+            yield from wall_clock_frames(self.grab, self.every, self.seconds)
+        finally:
+            self.close()
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    """A camera the source picker can offer. name: "" where the system gives none."""
+
+    index: int
+    name: str
+    width: int
+    height: int
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Camera'} ({self.index}, {self.width}x{self.height})"
+
+
+def _camera_name(index: int) -> str:
+    # Linux names its cameras in sysfs; OpenCV offers no name on any system.
+    try:
+        return Path(f"/sys/class/video4linux/video{index}/name").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _probe(index: int, capture: Callable[[int], Capture]) -> CameraInfo | None:
+    cap = capture(index)
+    try:
+        if not cap.isOpened() or not _first_grab(cap):
+            return None
+        ok, image = cap.retrieve()
+        if not ok or image is None:
+            return None
+        return CameraInfo(index, _camera_name(index), image.shape[1], image.shape[0])
+    finally:
+        cap.release()
+
+
+def list_cameras(count: int = 6, timeout_s: float = 3.0, capture: Callable[[int], Capture] | None = None) -> list[CameraInfo]:
+    """The cameras among indices ``0..count-1`` that open and send a picture.
+
+    A camera in use (by another program, or by a running CameraSource) is not
+    listed. Each index is probed on a thread given ``timeout_s``: some drivers
+    take seconds to give up on an index with no camera, and the picker must
+    not hang; a probe that overruns is left to finish (and release) on its own.
+    """
+    indices = list(range(count))
+    if capture is None:
+        capture = open_camera
+        if sys.platform.startswith("linux"):  # no device node, no camera: skip it at once (the common case)
+            indices = [i for i in range(count) if Path(f"/dev/video{i}").exists()]
+    found: list[CameraInfo] = []
+    for index in indices:
+        result: list[CameraInfo | None] = []
+        probe = threading.Thread(target=lambda i=index: result.append(_probe(i, capture)), daemon=True)
+        probe.start()
+        probe.join(timeout_s)
+        if result and result[0] is not None:
+            found.append(result[0])
+    return found

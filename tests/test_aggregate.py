@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from classwatch.aggregate import VALENCE, aggregate
+from classwatch.aggregate import VALENCE, RoomCoverage, aggregate
 from classwatch.types import EXPRESSIONS, TileLayout, Tracks
 
 
@@ -56,3 +56,40 @@ def test_presence_only_and_no_grid():
 def test_empty():
     s = aggregate(0.0, TileLayout.empty(), Tracks.empty())
     assert s.faces == 0 and s.coverage == 0 and not s.available
+
+
+ROOM = TileLayout.whole_frame(1920, 1080)  # a classroom camera's picture: no tiles
+
+
+def room_reading(room, t, faces):
+    return room(ROOM, aggregate(t, ROOM, tracks(["neutral"] * faces)))
+
+
+def test_room_coverage_is_faces_over_the_most_seen_in_the_last_minute():
+    room = RoomCoverage()
+    assert room_reading(room, 0, 30).coverage == 1.0
+    assert room_reading(room, 10, 24).coverage == pytest.approx(0.8)  # six faces not found this time
+    assert room_reading(room, 50, 27).coverage == pytest.approx(0.9)
+    # A minute later the 30 of t=0 are forgotten: the most recently seen is 27.
+    assert room_reading(room, 61, 27).coverage == pytest.approx(1.0)
+    assert room_reading(room, 200, 0).coverage == 0.0  # a room emptied for more than a minute
+    assert room_reading(room, 201, 0).coverage == 0.0  # nothing expected, nothing found
+
+
+def test_room_coverage_against_the_class_size():
+    room = RoomCoverage(class_size=25)
+    assert room_reading(room, 0, 20).coverage == pytest.approx(0.8)
+    assert room_reading(room, 1, 30).coverage == 1.0  # visitors: never above 1
+    s = room_reading(room, 2, 20)
+    assert (s.tiles, s.faces, s.camera_off) == (20, 20, 0)  # only the coverage changes
+
+
+def test_room_coverage_starts_again_when_time_goes_back():
+    room = RoomCoverage()
+    room_reading(room, 30, 30)
+    assert room_reading(room, 0, 10).coverage == 1.0
+
+
+def test_gallery_coverage_is_left_alone():
+    s = aggregate(0.0, layout(6), tracks(["happy", "sad", "happy"]))
+    assert RoomCoverage(class_size=30)(layout(6), s) is s

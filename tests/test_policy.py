@@ -303,7 +303,7 @@ def test_an_invalid_policy_gives_the_safest_settings_all_locked():
     eff = effective_settings(brave, None, "invalid admin policy /etc/classwatch/policy.json: emotion: unknown setting")
     s = eff.settings
     assert (s.emotions, s.keep_tracks, s.retention_days, s.export_formats) == (False, False, 30, ("csv", "pdf"))
-    assert eff.locked == frozenset(POLICY_FIELDS)
+    assert eff.locked == frozenset(POLICY_FIELDS) | {"source"}  # the camera is off, so it cannot be the source
     assert eff.policy_error.startswith("invalid admin policy") and eff.policy_path is None
     assert "unknown setting" in eff.lock_reason and "safest" in eff.lock_reason
     assert s.detector == "haar" and eff.origin["detector"] == "user"  # kept as it was, but locked
@@ -321,6 +321,7 @@ def test_an_error_wins_over_a_policy_passed_with_it():
 def test_safest_is_at_least_as_strict_as_the_defaults():
     assert SAFEST.values["emotions"] is False and SAFEST.values["keep_tracks"] is False
     assert SAFEST.values["attention"] is False and "attention" in SAFEST.locked
+    assert SAFEST.values["camera"] is False and "camera" in SAFEST.locked  # a forbidden camera stays forbidden
     assert 0 < SAFEST.values["retention_days"] <= DEFAULTS.retention_days
     assert "json" not in SAFEST.values["export_formats"]  # JSON may carry per-track numbers
 
@@ -390,6 +391,27 @@ def test_attention_is_switched_independently_of_emotions():
     with pytest.raises(PolicyError, match="facing_yaw_deg: is the teacher's own setting"):
         parse_policy({"facing_yaw_deg": 20})
     assert parse_policy({"attention": {"value": False, "locked": False}}).locked == frozenset()
+
+
+def test_a_policy_may_forbid_the_camera():
+    teacher = Settings(source="camera", camera_index=1, class_size=28, explicit=frozenset({"source", "camera_index", "class_size"}))
+    eff = effective_settings(teacher, parse_policy({"camera": False, "reason": "No filming in class"}))
+    s = eff.settings
+    # The camera is never the source in force, whatever the teacher chose, and cannot be chosen.
+    assert (s.camera, s.source, eff.origin["source"]) == (False, "screen", "policy")
+    assert eff.is_locked("camera") and eff.is_locked("source")
+    with pytest.raises(PolicyError, match="source is locked: No filming in class"):
+        apply_user_change(eff, source="camera")
+    assert apply_user_change(eff, class_size=30).source == "camera"  # the teacher's file keeps their choice
+    # A recommendation only: the teacher may switch it back on, and the camera is then the source.
+    recommended = parse_policy({"camera": {"value": False, "locked": False}})
+    relaxed = effective_settings(teacher, recommended)
+    assert relaxed.settings.source == "screen" and not relaxed.is_locked("source")
+    assert effective_settings(apply_user_change(relaxed, camera=True), recommended).settings.source == "camera"
+    # Which camera and the class size are the teacher's own.
+    for name, value in (("source", "screen"), ("camera_index", 0), ("class_size", 30)):
+        with pytest.raises(PolicyError, match=f"{name}: is the teacher's own setting"):
+            parse_policy({name: value})
 
 
 def test_cli_values_obey_locked_settings():

@@ -32,7 +32,7 @@ def test_defaults_are_the_documented_ones():
     assert DEFAULTS == Settings(
         version=SETTINGS_VERSION, sample_every_s=1.0, detector="dnn", emotions=True, min_faces=3, smoothing_s=3.0,
         start_on_login=False, keep_tracks=False, retention_days=90, export_formats=("csv", "json", "pdf"),
-        data_dir=None, region=None,
+        data_dir=None, region=None, source="screen", camera=True, camera_index=0, class_size=0,
     )
     # Every field but the bookkeeping ones is a setting with a checker.
     assert SETTING_NAMES == tuple(f.name for f in fields(Settings) if f.name not in ("version", "explicit"))
@@ -51,6 +51,8 @@ def test_defaults_are_the_documented_ones():
     ("attention", 0), ("attention", "true"),
     ("facing_yaw_deg", 0), ("facing_yaw_deg", -10), ("facing_yaw_deg", 90.5), ("facing_yaw_deg", True),
     ("facing_pitch_deg", 0.0), ("facing_pitch_deg", 180), ("facing_pitch_deg", "30"),
+    ("source", "webcam"), ("source", None), ("camera", "no"), ("camera_index", -1), ("camera_index", 1.0),
+    ("camera_index", 100), ("class_size", -1), ("class_size", 501), ("class_size", True),
 ])
 def test_out_of_range_values_are_refused_naming_the_setting(name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
@@ -197,3 +199,13 @@ def test_older_files_are_migrated(tmp_path, monkeypatch):
     loaded, warning = load_user_settings(path)
     assert warning is None
     assert (loaded.version, loaded.sample_every_s, loaded.min_faces) == (2, 5.0, 4)
+
+
+def test_the_camera_choice_is_remembered(tmp_path):
+    path = tmp_path / "settings.json"
+    chosen = Settings(source="camera", camera_index=2, class_size=28, explicit=frozenset({"source", "camera_index", "class_size"}))
+    save_user_settings(chosen, path)
+    assert json.loads(path.read_text(encoding="utf-8")) == {"version": SETTINGS_VERSION, "source": "camera",
+                                                            "camera_index": 2, "class_size": 28}
+    loaded, warning = load_user_settings(path)
+    assert warning is None and (loaded.source, loaded.camera_index, loaded.class_size) == ("camera", 2, 28)
