@@ -293,3 +293,155 @@ def test_footer_is_fully_readable_at_the_default_size(qtbot):
     QApplication.processEvents()
     assert QLabel.text(d.source_label).endswith("\u2026") and d.source_label.toolTip() == long_name
     assert privacy.width() >= privacy.sizeHint().width()
+
+
+# --- attention (issue 21) ------------------------------------------------------------------
+
+
+def attention_sample(t: float, attention: float | None, **kw):
+    """A reading with an attention share (None: withheld, e.g. below the minimum group size)."""
+    from dataclasses import replace
+
+    return replace(mood_sample(t, kw.pop("mood", 0.2), **kw), attention=attention)
+
+
+def test_buffer_keeps_attention_and_its_trend():
+    from classwatch.ui.live import Series, attention_status
+
+    buf = LiveBuffer()
+    for i in range(60):
+        buf.append(attention_sample(i, None if i == 10 else 0.5 + i / 600), T0 + i)  # +0.1 per minute
+    s = buf.series()
+    assert np.isnan(s.attention[10]) and s.attention[-1] == pytest.approx(0.5 + 59 / 600)
+    assert buf.trend(T0 + 59, of="attention") == pytest.approx(0.1, abs=0.01)
+    assert Series.from_samples([(T0, attention_sample(0, 0.25))]).attention[0] == pytest.approx(0.25)
+    assert attention_status(attention_sample(0, 0.7), 3) == ("value", "", "")
+    state, title, _ = attention_status(attention_sample(0, None, mood=None, faces=2), 3)
+    assert state == "unavailable" and title == reading_status(mood_sample(0, None, faces=2), 3)[1]
+
+
+def test_dashboard_shows_attention_with_its_trend_withheld_and_off(qtbot):
+    from classwatch.ui.dashboard import Dashboard
+
+    d = Dashboard(min_faces=3)
+    qtbot.addWidget(d)
+    d.show()
+    d.set_run_state("running")
+    buf = LiveBuffer()
+    for i in range(60):
+        buf.append(attention_sample(i, 0.6 + i / 500), T0 + i)  # +0.12 per minute
+    d.render(buf, T0 + 59)
+    a = d.attention
+    assert d.attention_card.isVisible()
+    assert (a.value.text(), a.caption.text()) == ("72%", "facing the screen") and a.bar.value() == 72
+    assert a.trend.text() == "\u2197 +12 points over the last minute"
+    # Withheld below the minimum group size: a dash, in the words the mood uses.
+    buf.append(attention_sample(60, None, mood=None, faces=2), T0 + 60)
+    d.render(buf, T0 + 60)
+    assert a.value.text() == "\u2013" and a.caption.text() == d.gauge.text == "Too few faces for a class reading"
+    assert a.trend.text() == "" and a.bar.value() == 0
+    # Switched off: hidden on the dashboard and on the timeline.
+    assert d.timeline.attention_shown
+    d.set_attention(False)
+    assert not d.attention_card.isVisible() and not d.timeline.attention_shown
+    d.set_presence_only(True)  # a new timeline keeps it off
+    d.render(buf, T0 + 60)
+    assert not d.timeline.attention_shown and not d.attention_card.isVisible()
+
+
+def test_presence_only_dashboard_still_shows_attention(qtbot):
+    from classwatch.ui.dashboard import Dashboard
+
+    d = Dashboard(presence_only=True)
+    qtbot.addWidget(d)
+    d.show()
+    buf = LiveBuffer()
+    buf.append(attention_sample(0, 0.4, mood=None, faces=7, tiles=9), T0)
+    d.render(buf, T0)
+    assert d.presence_card.isVisible() and d.attention_card.isVisible()
+    assert d.attention.value.text() == "40%"
+    assert d.timeline.attention_shown and d.timeline.attention_curve.getData()[1][0] == pytest.approx(0.4)
+
+
+def test_timeline_draws_attention_on_its_own_right_axis(qtbot):
+    from classwatch.ui.timeline import TimelineWidget
+
+    tl = TimelineWidget(live=True)
+    qtbot.addWidget(tl)
+    tl.resize(800, 300)
+    buf = LiveBuffer()
+    for i in range(120):
+        buf.append(attention_sample(i, None if i in (30, 31) else 0.75, mood=-0.5), T0 + i)
+    tl.set_series(buf.series(), now=T0 + 119)
+    x, y = tl.attention_curve.getData()
+    assert len(x) == 120 and np.isnan(y[30]) and y[0] == pytest.approx(0.75)
+    assert tl.attention_shown and tl.top.getAxis("right").isVisible()
+    assert tl.bottom_plot.getAxis("right").isVisible()  # keeps both time axes aligned
+    assert "facing the screen" in tl.legend.text()
+    # The mood keeps its own scale on the left; attention is 0..1 on the right.
+    assert tl.mood_curve.getData()[1][0] == pytest.approx(-0.5)
+    assert tl.attention_view.viewRange()[1][0] < 0 < 1 < tl.attention_view.viewRange()[1][1]
+    tl.grab()
+    tl.set_attention_visible(False)
+    assert not tl.attention_shown and not tl.attention_view.isVisible() and "facing" not in tl.legend.text()
+    tl.set_attention_visible(True)
+    assert tl.attention_shown
+
+
+def test_timeline_of_a_session_without_attention_has_no_attention_axis(qtbot):
+    from classwatch.ui.live import Series
+    from classwatch.ui.timeline import TimelineWidget
+
+    tl = TimelineWidget(live=False)
+    qtbot.addWidget(tl)
+    tl.set_series(Series.from_samples([(T0 + i, mood_sample(i, 0.1)) for i in range(10)]))
+    assert not tl.attention_shown and not tl.top.getAxis("right").isVisible()
+
+
+def test_panning_still_reaches_the_mood_plot_under_the_attention_line(qtbot):
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from classwatch.ui.timeline import TimelineWidget
+
+    tl = TimelineWidget(live=True)
+    qtbot.addWidget(tl)
+    tl.resize(800, 300)
+    tl.show()
+    buf = LiveBuffer()
+    for i in range(400):
+        buf.append(attention_sample(i, 0.6), T0 + i)
+    tl.set_series(buf.series(), now=T0 + 399)
+    qtbot.waitExposed(tl)
+    assert tl.attention_shown
+    view = tl.canvas.viewport()
+    start = tl.canvas.mapFromScene(tl.top.vb.sceneBoundingRect().center())
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+    def send(kind, pos, buttons):  # QTest.mouseMove does not hold the button down
+        ev = QMouseEvent(kind, QPointF(pos), QPointF(view.mapToGlobal(pos)), left, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(view, ev)
+
+    send(QEvent.Type.MouseButtonPress, start, left)
+    for dx in range(10, 160, 10):
+        send(QEvent.Type.MouseMove, start + QPoint(dx, 0), left)
+    send(QEvent.Type.MouseButtonRelease, start + QPoint(150, 0), none)
+    assert not tl.following  # the drag panned the timeline
+
+
+def test_compact_window_shows_one_attention_figure(qtbot):
+    from classwatch.ui.dashboard import CompactWindow
+
+    c = CompactWindow()
+    qtbot.addWidget(c)
+    c.show()
+    buf = LiveBuffer()
+    buf.append(attention_sample(0, 0.72), T0)
+    c.render(buf)
+    assert c.attention.text() == "72% facing" and c.attention.isVisible()
+    buf.append(attention_sample(1, None, mood=None, faces=1), T0 + 1)
+    c.render(buf)
+    assert c.attention.text() == "\u2013 facing" and "Too few faces" in c.attention.toolTip()
+    c.set_attention(False)
+    assert not c.attention.isVisible() and c.height() <= 130

@@ -117,3 +117,48 @@ def test_start_on_login_entry(tmp_path, platform):
         assert path.parent.name == "autostart" and text.startswith("[Desktop Entry]")
     autostart.set_autostart(False, command, platform, env)
     assert not path.exists()
+
+
+def test_attention_and_its_facing_limits_round_trip(qtbot, isolated):  # noqa: F811
+    from classwatch.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(load_effective())
+    qtbot.addWidget(dialog)
+    f = dialog.fields
+    assert f["attention"].isChecked() and f["attention"].isEnabled()
+    assert "Attention (head orientation)" in f["attention"].text()
+    f["facing_yaw_deg"].setValue(25.0)
+    f["facing_pitch_deg"].setValue(15.0)
+    f["attention"].setChecked(False)
+    assert not f["facing_yaw_deg"].isEnabled()  # the limits mean nothing with attention off
+    dialog.accept()
+    s = load_effective().settings
+    assert (s.attention, s.facing_yaw_deg, s.facing_pitch_deg) == (False, 25.0, 15.0)
+    again = SettingsDialog(load_effective(), save=lambda s: None)
+    qtbot.addWidget(again)
+    assert not again.fields["attention"].isChecked() and again.fields["facing_yaw_deg"].value() == 25.0
+    again.fields["attention"].setChecked(True)
+    assert again.fields["facing_yaw_deg"].isEnabled()
+
+
+def test_attention_locked_by_the_policy_is_disabled_with_the_reason(qtbot, isolated, monkeypatch):  # noqa: F811
+    from classwatch.ui.settings_dialog import SettingsDialog
+
+    path = isolated / "policy.json"
+    path.write_text(json.dumps({"reason": REASON, "attention": False}))
+    monkeypatch.setenv("CLASSWATCH_POLICY", str(path))
+    eff = load_effective()
+    assert "attention" in eff.locked
+    dialog = SettingsDialog(eff, save=lambda s: None)
+    qtbot.addWidget(dialog)
+    box = dialog.fields["attention"]
+    assert not box.isEnabled() and not box.isChecked()
+    assert box.toolTip() == REASON and dialog.locks["attention"].toolTip() == REASON
+    assert not dialog.fields["facing_yaw_deg"].isEnabled() and not dialog.fields["facing_pitch_deg"].isEnabled()
+    assert "attention" not in dialog.values()
+    # Presence-only (emotions locked off) leaves attention to the teacher.
+    path.write_text(json.dumps({"reason": REASON, "emotions": False}))
+    dialog = SettingsDialog(load_effective(), save=lambda s: None)
+    qtbot.addWidget(dialog)
+    assert dialog.fields["attention"].isEnabled() and dialog.fields["attention"].isChecked()
+    assert "attention" in dialog.values()

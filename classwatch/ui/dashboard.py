@@ -6,8 +6,10 @@ only emit signals. Nothing here knows about threads, capture or the store.
 
 Layout, top to bottom: a header with the "analysing" indicator and the main
 actions; a banner when analysis is paused by a fault (or a first-run hint);
-the mood gauge with how much to trust it, beside the expressions now; the
-timeline; a footer with the session and the privacy line.
+the mood gauge with how much to trust it, beside the expressions now and the
+attention share (which stays in presence-only mode, and is hidden when
+attention is switched off); the timeline; a footer with the session and the
+privacy line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -34,9 +37,9 @@ from . import theme
 from .bars import ExpressionBars
 from .gauge import MoodGauge
 from .icons import app_icon
-from .live import LiveBuffer, confidence_word, reading_status
+from .live import TREND_ARROWS, LiveBuffer, attention_status, confidence_word, reading_status, trend_word
 from .timeline import TimelineWidget
-from ..session.model import format_duration
+from ..session.model import ATTENTION_MEANING, format_duration
 
 PRIVACY_LINE = "Class aggregates only \u00b7 no images stored"
 PRIVACY_TIP = ("classwatch shows and records numbers about the whole class, never about one person. "
@@ -211,6 +214,61 @@ class TrustPanel(QWidget):
             self.confidence.label.setText("confidence")
 
 
+def attention_trend_text(slope: float | None) -> str:
+    """The trend as "↗ +8 points over the last minute" (the change in percentage points) or "→ steady ..."."""
+    word = trend_word(slope)
+    if not word:
+        return ""
+    change = "steady" if word == "steady" else f"{100 * slope:+.0f} points".replace("-", "\u2212")
+    return f"{TREND_ARROWS[word]} {change} over the last minute"
+
+
+class AttentionPanel(QWidget):
+    """The attention share now: "72%" over "facing the screen", a bar, the trend and what it is not."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        self.value = QLabel("\u2013")
+        self.value.setFont(theme.font(30, bold=True))
+        self.caption = QLabel("facing the screen")
+        self.caption.setObjectName("muted")
+        self.caption.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("share")
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(6)
+        self.trend = QLabel("")
+        self.trend.setObjectName("muted")
+        self.trend.setFont(theme.font(9.5))
+        self.trend.setWordWrap(True)
+        note = QLabel("Head orientation only: not concentration or learning.")
+        note.setObjectName("faint")
+        note.setWordWrap(True)
+        note.setFont(theme.font(9))
+        for w in (self.value, self.caption, self.bar, self.trend):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        layout.addWidget(note)
+        self.setToolTip(ATTENTION_MEANING)
+
+    def show_sample(self, sample, min_faces: int, trend: float | None = None) -> None:
+        state, title, detail = attention_status(sample, min_faces)
+        if state == "value":
+            self.value.setText(f"{sample.attention:.0%}")
+            self.caption.setText("facing the screen")
+            self.bar.setValue(round(100 * sample.attention))
+            self.trend.setText(attention_trend_text(trend))
+        else:  # withheld: a dash, in the words the mood uses
+            self.value.setText("\u2013")
+            self.caption.setText(title if state != "idle" else "facing the screen")
+            self.bar.setValue(0)
+            self.trend.setText("")
+        self.setAccessibleDescription(f"{self.value.text()} {self.caption.text()}. {detail}".strip())
+
+
 class Dashboard(QMainWindow):
     start_pause_clicked = Signal()
     stop_clicked = Signal()
@@ -220,13 +278,14 @@ class Dashboard(QMainWindow):
     sessions_clicked = Signal()
     settings_clicked = Signal()
 
-    def __init__(self, *, presence_only: bool = False, min_faces: int = 3) -> None:
+    def __init__(self, *, presence_only: bool = False, min_faces: int = 3, attention: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("classwatch")
         self.setWindowIcon(app_icon())
         self.setObjectName("dashboard")
         self.min_faces = min_faces
         self.presence_only = presence_only
+        self.attention_on = attention
         self.run_state = "idle"
         self._rendered_version = -1
         self._session_started: float | None = None
@@ -322,6 +381,12 @@ class Dashboard(QMainWindow):
         pnote.setWordWrap(True)
         pc.addWidget(pnote)
         row.addWidget(self.presence_card, 9)
+
+        self.attention_card, ac = titled_card("Attention")
+        self.attention = AttentionPanel()
+        ac.addWidget(self.attention, 1)
+        self.attention_card.setMinimumWidth(150)
+        row.addWidget(self.attention_card, 2)
         outer.addLayout(row, 4)
 
         # timeline
@@ -357,8 +422,11 @@ class Dashboard(QMainWindow):
         #: Called with the QCloseEvent instead of closing (the controller hides to the tray).
         self.on_close = None
         self.set_presence_only(presence_only)
+        self.set_attention(attention)
         self.set_run_state("idle")
-        self.setMinimumSize(720, 560)
+        # Never so narrow that the cards cut their figures short: the mood card's four
+        # figures ("confidence · good" the widest), the expressions and the attention.
+        self.setMinimumSize(860, 560)
         self.resize(self.sizeHint())
 
     # --- modes and states ------------------------------------------------------------------
@@ -370,11 +438,19 @@ class Dashboard(QMainWindow):
             self.timeline = TimelineWidget(live=True, presence_only=presence_only)
             layout.replaceWidget(old, self.timeline)
             old.deleteLater()
+            self.timeline.set_attention_visible(self.attention_on)
             self._rendered_version = -1
         self.presence_only = presence_only
         self.mood_card.setVisible(not presence_only)
         self.expr_card.setVisible(not presence_only)
         self.presence_card.setVisible(presence_only)
+
+    def set_attention(self, on: bool) -> None:
+        """Attention switched on or off (the setting, or the admin policy): off hides it everywhere."""
+        self.attention_on = on
+        self.attention_card.setVisible(on)
+        self.timeline.set_attention_visible(on)
+        self._rendered_version = -1  # switched back on, it shows the latest reading at the next render
 
     def set_run_state(self, state: str, message: str = "") -> None:
         self.run_state = state
@@ -441,6 +517,8 @@ class Dashboard(QMainWindow):
                     self.gauge.set_unavailable(title, detail) if sample is not None else self.gauge.set_idle(title, detail)
                 self.bars.set_shares(None, "No class reading" if sample is not None else "No reading yet")
             self.trust.show_sample(sample)
+        if self.attention_on:
+            self.attention.show_sample(sample, self.min_faces, buffer.trend(now, of="attention"))
         if len(buffer):
             self.timeline.set_series(buffer.series(), now if running else None)  # scrolls too
         elif running:
@@ -461,13 +539,13 @@ class Dashboard(QMainWindow):
 
 
 class CompactWindow(QWidget):
-    """A small always-on-top view: the number, the faces, the status dot, a bookmark button."""
+    """A small always-on-top view: the number, the faces, the attention share, the status dot, a bookmark button."""
 
     expand_clicked = Signal()
     bookmark_clicked = Signal()
     start_pause_clicked = Signal()
 
-    def __init__(self, *, presence_only: bool = False, min_faces: int = 3) -> None:
+    def __init__(self, *, presence_only: bool = False, min_faces: int = 3, attention: bool = True) -> None:
         super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
         self.setWindowTitle("classwatch")
         self.setWindowIcon(app_icon())
@@ -477,9 +555,18 @@ class CompactWindow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(10)
+        left = QVBoxLayout()
+        left.setSpacing(2)
         self.gauge = MoodGauge(compact=True)
         self.gauge.setFixedSize(120, 84)
-        layout.addWidget(self.gauge)
+        left.addWidget(self.gauge)
+        # Under the number it belongs with (the status line beside it has no room for it).
+        self.attention = QLabel("")
+        self.attention.setFont(theme.font(9.5, bold=True))
+        self.attention.setStyleSheet(f"color: {theme.ATTENTION};")
+        self.attention.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        left.addWidget(self.attention)
+        layout.addLayout(left)
         col = QVBoxLayout()
         col.setSpacing(2)
         top = QHBoxLayout()
@@ -512,9 +599,14 @@ class CompactWindow(QWidget):
             buttons.addWidget(b)
         col.addLayout(buttons)
         layout.addLayout(col, 1)
-        self.setFixedSize(320, 112)
         self._fault = False
+        self.set_attention(attention)
         self.set_run_state("idle")
+
+    def set_attention(self, on: bool) -> None:
+        self.attention.setVisible(on)
+        self.setFixedSize(320, 128 if on else 112)
+        self._rendered_version = -1
 
     def set_run_state(self, state: str, message: str = "") -> None:
         self.status.set_state(state)
@@ -536,6 +628,9 @@ class CompactWindow(QWidget):
             return
         self._rendered_version = buffer.version
         s = buffer.latest
+        state, title, _ = attention_status(s, self.min_faces)
+        self.attention.setText(f"{s.attention:.0%} facing" if state == "value" else "\u2013 facing")
+        self.attention.setToolTip(title or ATTENTION_MEANING)
         if s is None:
             self.faces.setText("\u2013")
             self.gauge.set_idle("\u2013")

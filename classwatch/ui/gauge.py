@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QConicalGradient, QFont, QPainter, QPe
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from . import theme
-from .live import trend_word
+from .live import TREND_ARROWS, trend_word
 
 #: The arc runs from START_DEG (value -1, lower left) clockwise through 90 (value 0, top) to 90 - (START_DEG - 90).
 START_DEG = 215.0
@@ -149,7 +149,7 @@ class MoodGauge(QWidget):
                        theme.mood_word(self.value))
             word = trend_word(self.trend)
             if word:
-                arrow = {"rising": "\u2197", "falling": "\u2198", "steady": "\u2192"}[word]
+                arrow = TREND_ARROWS[word]
                 p.setPen(QColor(theme.MUTED))
                 p.drawText(QRectF(cx - r, cy + size * 0.28 + small * 1.5, 2 * r, small * 1.5),
                            Qt.AlignmentFlag.AlignCenter, f"{arrow} {word} over the last minute")

@@ -28,7 +28,8 @@ class Series:
 
     wall: (N,) UTC epoch seconds. mood: (N,) mood index, NaN where unavailable.
     shares: (N, 7) mean probabilities, NaN where unavailable. faces, tiles,
-    camera_off: (N,) counts. confidence: (N,).
+    camera_off: (N,) counts. confidence: (N,). attention: (N,) share of the
+    class facing the screen in [0, 1], NaN where withheld or switched off.
     """
 
     wall: np.ndarray
@@ -38,6 +39,7 @@ class Series:
     tiles: np.ndarray
     camera_off: np.ndarray
     confidence: np.ndarray
+    attention: np.ndarray
 
     def __len__(self) -> int:
         return len(self.wall)
@@ -64,6 +66,7 @@ class LiveBuffer:
         self._tiles = np.zeros(capacity, np.int32)
         self._off = np.zeros(capacity, np.int32)
         self._conf = np.zeros(capacity, np.float32)
+        self._attention = np.full(capacity, np.nan, np.float64)
         self._next = 0
         self._count = 0
         self.latest: MoodSample | None = None
@@ -88,6 +91,7 @@ class LiveBuffer:
         self._tiles[i] = sample.tiles
         self._off[i] = sample.camera_off
         self._conf[i] = sample.confidence
+        self._attention[i] = np.nan if sample.attention is None else sample.attention
         self._next = (i + 1) % self.capacity
         self._count = min(self._count + 1, self.capacity)
         self.latest, self.latest_wall = sample, wall
@@ -102,20 +106,22 @@ class LiveBuffer:
         order = self._order()
         return Series(
             self._wall[order], self._mood[order], self._shares[order],
-            self._faces[order], self._tiles[order], self._off[order], self._conf[order],
+            self._faces[order], self._tiles[order], self._off[order], self._conf[order], self._attention[order],
         )
 
-    def trend(self, now: float | None = None) -> float | None:
-        """Slope of the mood index over the last minute, in mood units per minute (None: too little data)."""
+    def trend(self, now: float | None = None, of: str = "mood") -> float | None:
+        """Slope of the mood index (or ``of="attention"``: the attention share) over the last minute,
+        in its units per minute (None: too little data)."""
         if not self._count:
             return None
         s = self.series()
         now = s.wall[-1] if now is None else now
-        return mood_trend(s.wall, s.mood, now)
+        return mood_trend(s.wall, getattr(s, of), now)
 
 
 def mood_trend(wall: np.ndarray, mood: np.ndarray, now: float, window_s: float = TREND_WINDOW_S) -> float | None:
-    """Least-squares slope of the finite mood readings in ``(now - window_s, now]``, per minute."""
+    """Least-squares slope of the finite readings (mood index or attention share) in
+    ``(now - window_s, now]``, per minute."""
     keep = (wall > now - window_s) & (wall <= now) & np.isfinite(mood)
     if keep.sum() < TREND_MIN_READINGS:
         return None
@@ -137,6 +143,9 @@ def trend_word(slope: float | None) -> str:
     return "steady"
 
 
+TREND_ARROWS = {"rising": "\u2197", "falling": "\u2198", "steady": "\u2192"}
+
+
 def reading_status(sample: MoodSample | None, min_faces: int, presence_only: bool = False) -> tuple[str, str, str]:
     """What the gauge shows for a sample: ("value" | "unavailable" | "idle", title, detail)."""
     if sample is None:
@@ -145,6 +154,20 @@ def reading_status(sample: MoodSample | None, min_faces: int, presence_only: boo
         return "unavailable", "Presence only", "Expression analysis is turned off by the admin policy."
     if sample.mood_index is not None:
         return "value", "", ""
+    return _withheld(sample, min_faces)
+
+
+def attention_status(sample: MoodSample | None, min_faces: int) -> tuple[str, str, str]:
+    """The same for the attention share, which is withheld for the same reasons as the mood
+    (and stays available in presence-only mode)."""
+    if sample is None:
+        return "idle", "Waiting for the first reading", ""
+    if sample.attention is not None:
+        return "value", "", ""
+    return _withheld(sample, min_faces)
+
+
+def _withheld(sample: MoodSample, min_faces: int) -> tuple[str, str, str]:
     if sample.faces < min_faces:
         faces = "No face" if sample.faces == 0 else ("1 face" if sample.faces == 1 else f"{sample.faces} faces")
         return (

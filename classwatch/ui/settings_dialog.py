@@ -33,6 +33,7 @@ from ..errors import ClasswatchError
 from ..policy import EffectiveSettings, apply_user_change
 from ..resources import asset_path
 from ..session.exporting import EXPORT_FORMATS
+from ..session.model import ATTENTION_MEANING
 from ..settings import RANGES, Settings, save_user_settings
 
 DETECTOR_NAMES = {
@@ -100,6 +101,26 @@ class SettingsDialog(QDialog):
         emotions = QCheckBox("Analyse facial expressions (off: presence only)")
         emotions.setChecked(s.emotions)
         self._row(form, "emotions", "Expressions", emotions)
+
+        attention = QCheckBox("Attention (head orientation)")
+        attention.setChecked(s.attention)
+        if not effective.is_locked("attention"):
+            attention.setToolTip(ATTENTION_MEANING)
+        self._row(form, "attention", "Attention", attention)
+        for name, label, direction in (("facing_yaw_deg", "Facing: head turned at most", "left or right"),
+                                       ("facing_pitch_deg", "Facing: head tilted at most", "up or down")):
+            limit = QDoubleSpinBox()
+            limit.setRange(1.0, RANGES[name][1])  # 0 excluded: nobody would face the screen
+            limit.setDecimals(1)
+            limit.setSingleStep(5.0)
+            limit.setSuffix(f"\u00b0 {direction}")
+            limit.setValue(getattr(s, name))
+            limit.setToolTip(f"A face counts as facing the screen when its head is turned {direction} no more "
+                             "than this. Only used while attention is on.")
+            self._row(form, name, label, limit)
+        # The limits mean nothing while attention is off (or locked off by the admin).
+        self._sync_facing(s.attention)
+        attention.toggled.connect(self._sync_facing)
 
         min_faces = QSpinBox()
         min_faces.setRange(*(int(v) for v in RANGES["min_faces"]))
@@ -179,6 +200,10 @@ class SettingsDialog(QDialog):
             self.locks[name] = lock
         form.addRow(label, row)
 
+    def _sync_facing(self, attention_on: bool) -> None:
+        for name in ("facing_yaw_deg", "facing_pitch_deg"):
+            self.fields[name].setEnabled(attention_on and not self.effective.is_locked(name))
+
     def values(self) -> dict[str, object]:
         """Every editable (unlocked) setting as shown in the dialog."""
         f = self.fields
@@ -186,6 +211,9 @@ class SettingsDialog(QDialog):
             "sample_every_s": round(f["sample_every_s"].value(), 1),
             "detector": f["detector"].currentData(),
             "emotions": f["emotions"].isChecked(),
+            "attention": f["attention"].isChecked(),
+            "facing_yaw_deg": f["facing_yaw_deg"].value(),
+            "facing_pitch_deg": f["facing_pitch_deg"].value(),
             "min_faces": f["min_faces"].value(),
             "smoothing_s": round(f["smoothing_s"].value(), 1),
             "start_on_login": f["start_on_login"].isChecked(),

@@ -27,6 +27,9 @@ FAINT = "#5c6773"
 ACCENT = "#4ea1e6"  # buttons, links, focus
 WARN = "#e8a13a"  # fault banner (amber, not red: a paused app is not an emergency)
 REC = "#e8a13a"  # the "analysing" dot
+#: The attention share (a line on the timeline, its figure on the dashboard): a light
+#: violet, the hue of the PDF report's attention line, apart from the mood's blue and orange.
+ATTENTION = "#b39ae6"
 
 NEGATIVE_RGB = (230, 140, 40)  # orange, mood -1
 NEUTRAL_RGB = (138, 147, 156)  # grey, mood 0
@@ -115,6 +118,8 @@ QLabel#faint {{ color: {FAINT}; }}
 QLabel#title {{ color: {TEXT}; }}
 QLabel#banner {{ background: #3a2f1c; color: #f3d9a8; border: 1px solid #5a4522; border-radius: 8px; padding: 8px 12px; }}
 QLabel#lock {{ color: {WARN}; }}
+QProgressBar#share {{ background: #15191d; border: none; border-radius: 3px; }}
+QProgressBar#share::chunk {{ background: {ATTENTION}; border-radius: 3px; }}
 QPushButton {{ background: #2d353e; color: {TEXT}; border: 1px solid #3b4550; border-radius: 7px; padding: 6px 14px; }}
 QPushButton:hover {{ background: #35404b; }}
 QPushButton:pressed {{ background: #28303a; }}

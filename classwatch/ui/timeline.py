@@ -9,6 +9,8 @@ Top plot: the mood index (-1 .. +1) as a line with a soft fill towards 0
 (blue above, orange below; gaps where there was no reading). Bottom plot:
 the share of each expression, stacked to 100 %. In presence-only mode the
 top plot shows faces, tiles and cameras off instead, and there is no bottom plot.
+In both modes the top plot also has the attention share (0 .. 100 %, its own
+right axis) once the series carries any, unless ``set_attention_visible(False)``.
 """
 
 from __future__ import annotations
@@ -31,18 +33,22 @@ pg.setConfigOptions(antialias=True, background=theme.BG, foreground=theme.MUTED)
 
 #: Visible span choices (seconds); None = everything.
 WINDOWS: tuple[tuple[str, float | None], ...] = (("5 min", 300.0), ("15 min", 900.0), ("1 h", 3600.0), ("All", None))
+#: Vertical padding of the mood and the attention scales (the same, so their ends are level).
+ATTENTION_PAD = 0.04
 
 
-def _legend_html(presence_only: bool) -> str:
+def _legend_html(presence_only: bool, attention: bool) -> str:
+    items = [("facing the screen (right axis)", theme.ATTENTION)] if attention else []
     if presence_only:
-        items = [("faces analysed", theme.ACCENT), ("tiles", theme.MUTED), ("cameras off", theme.WARN)]
+        items += [("faces analysed", theme.ACCENT), ("tiles", theme.MUTED), ("cameras off", theme.WARN)]
     else:
-        items = [(name, theme.EXPRESSION_HEX[name]) for name in DISPLAY_ORDER]
+        items += [(name, theme.EXPRESSION_HEX[name]) for name in DISPLAY_ORDER]
     return "&nbsp;&nbsp;".join(f"<span style='color:{c}'>&#9632;</span>&nbsp;{n}" for n, c in items)
 
 
 class TimelineWidget(QWidget):
-    """``set_series`` / ``set_bookmarks`` / ``add_bookmark``; ``follow_now`` scrolls in live mode."""
+    """``set_series`` / ``set_bookmarks`` / ``add_bookmark``; ``follow_now`` scrolls in live mode;
+    ``set_attention_visible(False)`` hides the attention line (attention switched off)."""
 
     follow_changed = Signal(bool)
 
@@ -56,6 +62,8 @@ class TimelineWidget(QWidget):
         self._bookmarks: list[tuple[float, str]] = []
         self._bookmark_items: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._setting_range = False
+        self._attention_allowed = True
+        self.attention_shown = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -90,7 +98,7 @@ class TimelineWidget(QWidget):
         self.canvas.ci.setContentsMargins(2, 2, 10, 2)
         layout.addWidget(self.canvas, 1)
 
-        self.legend = QLabel(_legend_html(presence_only))
+        self.legend = QLabel(_legend_html(presence_only, False))
         self.legend.setObjectName("muted")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setContentsMargins(6, 0, 6, 0)
@@ -112,18 +120,20 @@ class TimelineWidget(QWidget):
         plot.hideButtons()
         plot.setMouseEnabled(x=True, y=False)
         plot.showGrid(x=True, y=False, alpha=0.08)
-        for name in ("left", "bottom"):
+        for name in ("left", "bottom", "right"):
             axis = plot.getAxis(name)
             axis.setPen(pg.mkPen(theme.PANEL_EDGE))
             axis.setTextPen(pg.mkPen(theme.MUTED))
             axis.setStyle(tickFont=theme.font(9))
         plot.getAxis("left").setWidth(46)
+        plot.getAxis("right").setWidth(46)
         plot.vb.sigRangeChangedManually.connect(self._user_moved)
         return plot
 
     def _build_plots(self) -> None:
         self.top = self._new_plot(0, {"bottom": pg.DateAxisItem(orientation="bottom")})
         self.bottom_plot: pg.PlotItem | None = None
+        self._build_attention()
         if self.presence_only:
             self.title.setText("Presence")
             self.top.setLabel("left", "")
@@ -134,7 +144,7 @@ class TimelineWidget(QWidget):
             return
         self.title.setText("Class mood and expressions")
         top = self.top
-        top.setYRange(-1, 1, padding=0.04)
+        top.setYRange(-1, 1, padding=ATTENTION_PAD)
         top.getAxis("left").setTicks([[(-1, "\u22121"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "+1")]])
         top.getAxis("bottom").setStyle(showValues=False)
         zero = pg.InfiniteLine(0, angle=0, pen=pg.mkPen(theme.FAINT, width=1, style=Qt.PenStyle.DashLine))
@@ -163,6 +173,50 @@ class TimelineWidget(QWidget):
             c = bp.plot(pen=None, fillLevel=0.0, fillBrush=theme.expression_color(name, 200), connect="finite")
             self.share_curves[name] = c
 
+    def _build_attention(self) -> None:
+        """The attention line in a ViewBox of its own over the top plot, scaled 0..1 on the right
+        axis, so the mood (or the counts) keep their scale on the left. Its padding matches the
+        mood's: 0 % and 100 % sit level with -1 and +1, and 50 % with the mood's zero line."""
+        top = self.top
+        self.attention_view = pg.ViewBox(enableMouse=False, enableMenu=False)
+        # Below the plot's own ViewBox (z -100): drags and the wheel reach that one first, so
+        # panning still works; nothing in it is opaque, so the line still shows through.
+        self.attention_view.setZValue(-200)
+        top.scene().addItem(self.attention_view)
+        self.attention_view.setXLink(top)
+        self.attention_view.setYRange(0, 1, padding=ATTENTION_PAD)
+        axis = top.getAxis("right")
+        axis.linkToView(self.attention_view)
+        axis.setTicks([[(0, "0%"), (0.5, "50%"), (1, "100%")]])
+        self.attention_curve = pg.PlotDataItem(pen=pg.mkPen(theme.ATTENTION, width=2), connect="finite")
+        self.attention_view.addItem(self.attention_curve)
+        self.attention_view.setVisible(False)
+        top.vb.sigResized.connect(lambda: self.attention_view.setGeometry(top.vb.sceneBoundingRect()))
+
+    def set_attention_visible(self, visible: bool) -> None:
+        """Allow (the default) or hide the attention line; hide it when attention is switched off."""
+        self._attention_allowed = visible
+        if self._update_attention():
+            self._draw()
+
+    def _update_attention(self) -> bool:
+        """Show the attention line where allowed and the series carries a share (an old session
+        recorded without attention gets no empty axis); True when that changed."""
+        s = self._series
+        show = self._attention_allowed and s is not None and bool(np.isfinite(s.attention).any())
+        if show == self.attention_shown:
+            return False
+        self.attention_shown = show
+        self.attention_view.setVisible(show)
+        # Both plots get the right axis or neither, so their time axes stay aligned.
+        for plot in (self.top, self.bottom_plot):
+            if plot is not None:
+                plot.showAxis("right", show)
+        if self.bottom_plot is not None:
+            self.bottom_plot.getAxis("right").setStyle(showValues=False, tickLength=0)
+        self.legend.setText(_legend_html(self.presence_only, show))
+        return True
+
     # --- data ------------------------------------------------------------------------------
 
     @property
@@ -172,6 +226,7 @@ class TimelineWidget(QWidget):
     def set_series(self, series: Series, now: float | None = None) -> None:
         """Show these readings (all of them; the visible window is chosen by ``set_window``)."""
         self._series = series
+        self._update_attention()
         if self.presence_only and len(series):
             top = max(5.0, float(series.tiles.max()) + 1)
             self.top.setYRange(0, top, padding=0.05)
@@ -188,6 +243,8 @@ class TimelineWidget(QWidget):
         x = s.wall[part]
         width = max(int(self.top.vb.width()), 100)
         max_points = max(150, width // 2)  # two pixels per point: smooth enough, half the drawing
+        if self.attention_shown:
+            self.attention_curve.setData(*bin_mean(x, s.attention[part], max_points))
         if self.presence_only:
             counts = np.stack([s.faces[part], s.tiles[part], s.camera_off[part]], axis=1).astype(np.float64)
             xb, cb = bin_mean(x, counts, max_points)
