@@ -34,6 +34,7 @@ from ..session import SessionStore, SessionWriter
 from ..settings import config_dir, save_user_settings
 from ..sources import Region
 from . import theme
+from .app_source import RoomAnalyser, app_source, session_settings, source_label, uses_camera
 from .bookmark import BookmarkPopup
 from .dashboard import CompactWindow, Dashboard
 from .icons import app_icon, state_icon
@@ -158,8 +159,8 @@ class Controller(QObject):
 
         s = effective.settings
         presence = not s.emotions
-        self.dashboard = Dashboard(presence_only=presence, min_faces=s.min_faces)
-        self.compact = CompactWindow(presence_only=presence, min_faces=s.min_faces)
+        self.dashboard = Dashboard(presence_only=presence, min_faces=s.min_faces, attention=s.attention)
+        self.compact = CompactWindow(presence_only=presence, min_faces=s.min_faces, attention=s.attention)
         self.picker = picker or RegionPicker(self)
         self.picker.picked.connect(self._region_picked)
         self.picker.cancelled.connect(self._region_cancelled)
@@ -289,11 +290,8 @@ class Controller(QObject):
     def _update_source_text(self) -> None:
         if self.demo is not None:
             text = f"demo: {self.demo.name}" + ("" if self.record else " \u00b7 not recorded")
-        elif self.effective.settings.region is not None:
-            r = self.effective.settings.region
-            text = f"screen {r.monitor}: {r.width}\u00d7{r.height}"
         else:
-            text = "no capture region yet"
+            text = source_label(self.effective.settings)
         self.dashboard.set_source_text(text)
 
     @property
@@ -317,21 +315,20 @@ class Controller(QObject):
         if self.handle is not None:
             return
         s = self.effective.settings
+        room = None
         if self.source_factory is not None:
             make_source, source_text, blank = self.source_factory, "test source", False
         elif self.demo is not None:
             demo, every = self.demo, s.sample_every_s
             make_source, source_text, blank = (lambda: LoopingSource(demo, every)), f"demo {demo}", False
         else:
-            if s.region is None:
+            live = app_source(s)
+            if live is None:  # the screen, and no region yet
                 self.pick_region(start_after=True)
                 return
-            from ..sources import ScreenSource
+            make_source, source_text, blank, room = live.make, live.text, live.blank_is_fault, live.room
 
-            region, every = s.region, s.sample_every_s
-            make_source, source_text, blank = (lambda: ScreenSource(region, every)), f"screen region {region}", True
-
-        config = self.effective.pipeline_config()
+        config = self.effective.pipeline_config()  # emotions, attention and its limits as the policy allows
         new_session = recorder is None
         if recorder is None and self.record:
             recorder = Recorder(
@@ -340,15 +337,17 @@ class Controller(QObject):
                 metadata=dict(
                     source=source_text,
                     detector=config.detector,
-                    settings={"every_s": s.sample_every_s, "min_faces": s.min_faces, "smoothing_s": s.smoothing_s,
-                              "emotions": s.emotions, "detector": s.detector},
+                    settings=session_settings(s, camera=room is not None),
                 ),
             )
         self.recorder = recorder
 
         def make_pipeline():
-            if self.pipeline_factory is not None:
-                return self.pipeline_factory()
+            pipeline = self.pipeline_factory() if self.pipeline_factory is not None else load_pipeline()
+            # A room has no tiles: coverage is faces over faces expected, before the reading is recorded or shown.
+            return RoomAnalyser(pipeline, room) if room is not None else pipeline
+
+        def load_pipeline():
             from ..pipeline import Pipeline
 
             pipeline = Pipeline(config)
@@ -555,7 +554,7 @@ class Controller(QObject):
             log.warning("cannot save the region: %s", exc)
         self.effective = _reload(self.effective, region)
         self._update_source_text()
-        if self.handle is not None:
+        if self.handle is not None and not uses_camera(self.effective.settings):
             self._restart_worker(new_session=False)  # same session, new region
         elif self._start_after_pick:
             self.start()
@@ -598,8 +597,13 @@ class Controller(QObject):
         self.dashboard.min_faces = self.compact.min_faces = s.min_faces
         self.dashboard.set_presence_only(not s.emotions)
         self.compact.presence_only = not s.emotions
+        self.dashboard.set_attention(s.attention)
+        self.compact.set_attention(s.attention)
         self.dashboard._rendered_version = -1
-        changed = old.pipeline_config() != self.effective.pipeline_config() or old.settings.sample_every_s != s.sample_every_s
+        self._update_source_text()
+        changed = (old.pipeline_config() != self.effective.pipeline_config()
+                   or old.settings.sample_every_s != s.sample_every_s
+                   or _source_key(old.settings) != _source_key(s))
         if changed and self.handle is not None:
             self._restart_worker(new_session=True)  # a session records the settings it ran with
         self.render()
@@ -637,6 +641,11 @@ def _alive(widget: QWidget) -> bool:
         return True
     except RuntimeError:
         return False
+
+
+def _source_key(s) -> tuple:
+    """What a change of source is made of (a new source is a new session)."""
+    return (uses_camera(s), s.camera_index, s.class_size) if uses_camera(s) else (False,)
 
 
 def _reload(old: EffectiveSettings, region: Region) -> EffectiveSettings:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .camera_picker import CameraPicker
 from .icons import app_icon
 from ..detect import DETECTORS
 from ..errors import ClasswatchError
@@ -82,6 +83,8 @@ class SettingsDialog(QDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(9)
+
+        self._source_rows(form, s)
 
         every = QDoubleSpinBox()
         every.setRange(*RANGES["sample_every_s"])
@@ -181,7 +184,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(620)  # room for a camera's name beside Refresh
 
     def _row(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> None:
         self.fields[name] = widget
@@ -200,6 +203,44 @@ class SettingsDialog(QDialog):
             self.locks[name] = lock
         form.addRow(label, row)
 
+    def _source_rows(self, form: QFormLayout, s: Settings) -> None:
+        """Screen region or camera; which camera, with a still; the class size (for the room's coverage)."""
+        source = QComboBox()
+        source.addItem("Screen region (a video call)", "screen")
+        source.addItem("Camera (a classroom)", "camera")
+        if not s.camera:  # forbidden by the policy (then "source" is locked too) or turned off in the settings
+            why = self.effective.lock_reason if self.effective.is_locked("camera") else "The camera is turned off."
+            item = source.model().item(1)
+            item.setEnabled(False)
+            item.setToolTip(why)
+        source.setCurrentIndex(max(0, source.findData(s.source)))
+        self._row(form, "source", "Read from", source)
+
+        picker = CameraPicker(s.camera_index)
+        self._row(form, "camera_index", "Camera", picker)
+
+        size = QSpinBox()
+        size.setRange(*(int(v) for v in RANGES["class_size"]))
+        size.setSpecialValueText("unknown (the most faces seen)")
+        size.setSuffix(" students")
+        size.setValue(s.class_size)
+        size.setToolTip("Students in the room. Coverage is the faces found over this; "
+                        "unknown: over the most faces found in the last minute.")
+        self._row(form, "class_size", "Class size", size)
+
+        self._sync_source(form)
+        source.currentIndexChanged.connect(lambda _: self._sync_source(form))
+
+    def _sync_source(self, form: QFormLayout) -> None:
+        """The camera rows apply only to the camera, and are hidden otherwise (the dialog must fit a
+        laptop screen); the cameras are looked for only once the camera is chosen."""
+        camera = self.fields["source"].currentData() == "camera" and self.effective.settings.camera
+        for name in ("camera_index", "class_size"):
+            self.fields[name].setEnabled(camera)
+            form.setRowVisible(self.fields[name].parentWidget(), camera)
+        if camera:
+            self.fields["camera_index"].ensure_loaded()
+
     def _sync_facing(self, attention_on: bool) -> None:
         for name in ("facing_yaw_deg", "facing_pitch_deg"):
             self.fields[name].setEnabled(attention_on and not self.effective.is_locked(name))
@@ -208,6 +249,9 @@ class SettingsDialog(QDialog):
         """Every editable (unlocked) setting as shown in the dialog."""
         f = self.fields
         out: dict[str, object] = {
+            "source": f["source"].currentData(),
+            "camera_index": f["camera_index"].index(),
+            "class_size": f["class_size"].value(),
             "sample_every_s": round(f["sample_every_s"].value(), 1),
             "detector": f["detector"].currentData(),
             "emotions": f["emotions"].isChecked(),

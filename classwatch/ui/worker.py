@@ -233,68 +233,84 @@ class AnalysisWorker(QObject):
         start = time.monotonic()
         next_due = start
         index = 0
-        while not self._stopping:
-            if self._paused:
-                self._set_state(State.PAUSED, "Paused")
-                self._sleep(3600.0)
-                next_due = time.monotonic()
-                continue
-            delay = next_due - time.monotonic()
-            if delay > 0:
-                self._sleep(delay)
-                if self._stopping or self._paused or time.monotonic() < next_due - 1e-3:
+        try:
+            while not self._stopping:
+                if self._paused:
+                    # Let go of the source while paused: a camera's light goes off, and it is reopened on resume.
+                    source = _release(source)
+                    self._set_state(State.PAUSED, "Paused")
+                    self._sleep(3600.0)
+                    next_due = time.monotonic()
                     continue
-            began = time.monotonic()
-            try:
-                if pipeline is None:
-                    pipeline = self.make_pipeline()
-                if source is None:
-                    source = self.make_source()
-                if self.locked is not None and self.locked():
-                    raise CaptureError(LOCKED_MESSAGE)
-                wall = self.clock()
-                frame = source.grab(began - start, index)
-                if self.blank_is_fault and is_blank(frame.image):
-                    raise CaptureError(blank_message())
-                result = pipeline.process(frame)
-            except (CaptureError, InputError) as exc:
-                source = None  # re-open: the monitor list or the file may have changed
-                self._fault("capture" if isinstance(exc, CaptureError) else "input", str(exc))
-                self._sleep(self.retry_s)
-                next_due = time.monotonic()
-                continue
-            except ModelError as exc:
-                pipeline = None
-                self._fault("model", f"{exc}. Analysis resumes when the model can be loaded.")
-                self._sleep(self.retry_s)
-                next_due = time.monotonic()
-                continue
-            except Exception as exc:  # a bug: keep the thread alive, report, retry from scratch
-                log.exception("analysis failed")
-                source = pipeline = None
-                self._fault("internal", f"Unexpected error: {type(exc).__name__}: {exc}")
-                self._sleep(self.retry_s)
-                next_due = time.monotonic()
-                continue
-            if self.state is State.FAULT:
-                self.recovered.emit()
-            self._set_state(State.RUNNING)
-            if self.record is not None:
+                delay = next_due - time.monotonic()
+                if delay > 0:
+                    self._sleep(delay)
+                    if self._stopping or self._paused or time.monotonic() < next_due - 1e-3:
+                        continue
+                began = time.monotonic()
                 try:
-                    self.record(result, wall)
-                except Exception as exc:
-                    log.warning("recording failed: %s", exc)
-                    self.record_failed.emit(str(exc))
-            self.sample_ready.emit(result.mood, wall)
-            index += 1
-            self.processed += 1
-            now = time.monotonic()
-            self.busy_s += now - began
-            next_due += self.every
-            if next_due <= now:  # analysis overran: skip the ticks that passed, grab the newest frame next
-                missed = int((now - next_due) / self.every) + 1
-                self.dropped += missed
-                next_due += missed * self.every
+                    if pipeline is None:
+                        pipeline = self.make_pipeline()
+                    if source is None:
+                        source = self.make_source()
+                    if self.locked is not None and self.locked():
+                        raise CaptureError(LOCKED_MESSAGE)
+                    wall = self.clock()
+                    frame = source.grab(began - start, index)
+                    if self.blank_is_fault and is_blank(frame.image):
+                        raise CaptureError(blank_message())
+                    result = pipeline.process(frame)
+                except (CaptureError, InputError) as exc:
+                    source = _release(source)  # re-open: the monitor list, the file or the camera may have changed
+                    self._fault("capture" if isinstance(exc, CaptureError) else "input", str(exc))
+                    self._sleep(self.retry_s)
+                    next_due = time.monotonic()
+                    continue
+                except ModelError as exc:
+                    pipeline = None
+                    self._fault("model", f"{exc}. Analysis resumes when the model can be loaded.")
+                    self._sleep(self.retry_s)
+                    next_due = time.monotonic()
+                    continue
+                except Exception as exc:  # a bug: keep the thread alive, report, retry from scratch
+                    log.exception("analysis failed")
+                    source, pipeline = _release(source), None
+                    self._fault("internal", f"Unexpected error: {type(exc).__name__}: {exc}")
+                    self._sleep(self.retry_s)
+                    next_due = time.monotonic()
+                    continue
+                if self.state is State.FAULT:
+                    self.recovered.emit()
+                self._set_state(State.RUNNING)
+                if self.record is not None:
+                    try:
+                        self.record(result, wall)
+                    except Exception as exc:
+                        log.warning("recording failed: %s", exc)
+                        self.record_failed.emit(str(exc))
+                self.sample_ready.emit(result.mood, wall)
+                index += 1
+                self.processed += 1
+                now = time.monotonic()
+                self.busy_s += now - began
+                next_due += self.every
+                if next_due <= now:  # analysis overran: skip the ticks that passed, grab the newest frame next
+                    missed = int((now - next_due) / self.every) + 1
+                    self.dropped += missed
+                    next_due += missed * self.every
+        finally:
+            _release(source)
+
+
+def _release(source) -> None:
+    """Let go of a source now, not whenever it is collected: a camera reopened after a
+    fault, or by the next run, is "in use" until the old capture has released it."""
+    close = getattr(source, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # a source already broken: nothing more to release
+            log.debug("closing the source failed", exc_info=True)
 
 
 class _LoopThread(QThread):
