@@ -17,7 +17,7 @@ from classwatch.errors import SessionError
 from classwatch.paths import default_db_path, resolve_db_path
 from classwatch.session import SCHEMA_VERSION, SessionData, SessionStatus, SessionStore, TimeBase, summarize
 from classwatch.session.model import auto_name
-from classwatch.session.store import _MIGRATIONS, APPLICATION_ID
+from classwatch.session.database import APPLICATION_ID, MIGRATIONS
 from classwatch.types import Tracks
 from session_samples import T0, assert_same_session, build, make_sample, record
 
@@ -347,7 +347,7 @@ def test_an_interrupted_media_session_ends_when_its_analysis_stopped(store: Sess
 def _v1_database(path: Path, version: int = 1) -> None:
     """A database as classwatch wrote it at an older schema (1: no time base; 1 and 2: no attention)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for migration in _MIGRATIONS[:version]:
+    for migration in MIGRATIONS[:version]:
         for statement in migration:
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {version}")

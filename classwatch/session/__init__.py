@@ -4,7 +4,9 @@ Core code: nothing here imports Qt (the PDF report lives in ``classwatch.ui``).
 """
 
 from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus, TimeBase
-from .store import SCHEMA_VERSION, SessionStore, SessionWriter
+from .database import SCHEMA_VERSION
+from .store import SessionStore
+from .writer import SessionWriter
 from .summary import Segment, SessionSummary, summarize
 
 __all__ = [
