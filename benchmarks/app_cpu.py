@@ -1,6 +1,6 @@
 """CPU use of the desktop app: analysing a 7x7 gallery at the default rate, versus idle.
 
-Runs ``classwatch app`` (``python -m classwatch.ui.app_command``) in a
+Runs ``classwatch app`` (``python -m classwatch app``) in a
 subprocess on Qt's offscreen platform, with fresh settings and data folders
 (default settings: one reading a second, YuNet + the expression model):
 
@@ -62,7 +62,7 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
                CLASSWATCH_CONFIG_DIR=str(folder / f"config-{label}"), CLASSWATCH_DATA_DIR=str(folder / f"data-{label}"))
     env.pop("CLASSWATCH_POLICY", None)
     total = warmup + seconds + 3
-    cmd = [sys.executable, "-m", "classwatch.ui.app_command", "--quit-after", str(total), *extra]
+    cmd = [sys.executable, "-m", "classwatch", "app", "--quit-after", str(total), *extra]
     started = time.time()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

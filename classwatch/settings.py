@@ -11,25 +11,23 @@ recommended value, even when either changes later.
 
 Reading never fails: a missing file gives the defaults, and an unreadable or
 corrupt one gives the defaults plus a warning for the caller to show. Saving
-is atomic (temporary file, fsync, ``os.replace``): a crash mid-save leaves the
+is atomic (``classwatch.atomic``): a crash mid-save leaves the
 old file, never half a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .aggregate import MIN_FACES
+from .atomic import atomic_path
 from .detect import ALIASES, DETECTORS
 from .errors import SettingsError
 from .head_pose import FACING_PITCH, FACING_YAW
 from .paths import config_dir
-from .session.exporting import EXPORT_FORMATS
 from .sources import Region
 
 #: Bump with every change an older file could be misread by, and add its MIGRATIONS entry.
@@ -59,6 +57,8 @@ RANGES: dict[str, tuple[float, float]] = {
 
 #: Where the app takes its pictures from.
 SOURCES = ("screen", "camera")
+#: The formats a session can be exported as (classwatch.export writes them; an admin policy may allow fewer).
+EXPORT_FORMATS = ("csv", "json", "pdf")
 
 
 # --- validation: one checker per setting, shared by Settings, the settings file, the policy and the CLI
@@ -308,14 +308,7 @@ def save_user_settings(settings: Settings, path: Path | None = None) -> None:
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())  # the data is on disk before the rename makes it the file
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise SettingsError(f"cannot save the settings to {path}: {exc.strerror or exc}") from exc

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "classwatch"
 QT_MODULES = ("PySide6", "pyqtgraph", "shiboken6")
 
@@ -37,3 +39,12 @@ def test_analysis_does_not_load_qt():
         "assert not loaded, loaded\n" % (QT_MODULES,)
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_import_contracts_hold():
+    """The contracts in pyproject.toml (layers, Qt only in ui, ...), also where CI's `lint-imports` step is not run."""
+    pytest.importorskip("importlinter")
+    code = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PACKAGE.parent)
+    assert out.returncode == 0, out.stdout[-3000:]

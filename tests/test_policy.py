@@ -23,7 +23,7 @@ from classwatch.policy import (
     parse_policy,
     system_policy_paths,
 )
-from classwatch.policy_commands import register
+from classwatch.cli.policy import register
 from classwatch.settings import DEFAULTS, SETTING_NAMES, Settings, load_user_settings, save_user_settings
 
 EU_REASON = "Set by your school: emotion recognition is not permitted in EU classrooms (AI Act Art. 5(1)(f))"

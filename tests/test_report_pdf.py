@@ -16,7 +16,7 @@ pytest.importorskip("PySide6.QtGui")
 
 from classwatch.errors import SessionError  # noqa: E402
 from classwatch.session import SessionStatus, SessionStore, TimeBase, summarize  # noqa: E402
-from classwatch.session.commands import register  # noqa: E402
+from classwatch.cli.export import register  # noqa: E402
 from classwatch.session.model import ATTENTION_MEANING  # noqa: E402
 from classwatch.ui.report_pdf import _signed, write_pdf_report  # noqa: E402
 from session_samples import T0, build, demo_session  # noqa: E402

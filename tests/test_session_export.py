@@ -18,7 +18,7 @@ from classwatch.errors import SessionError
 from classwatch.session import SessionStatus, SessionStore, TimeBase, summarize
 from classwatch.session import exporting
 from classwatch.session.model import cameras_off_text, describe_settings
-from classwatch.session.commands import register
+from classwatch.cli import export, sessions
 from classwatch.session.exporting import CSV_COLUMNS, read_json, session_to_dict, write_csv, write_json
 from classwatch.types import EXPRESSIONS, Tracks
 from session_samples import T0, assert_same_session, build, record
@@ -260,7 +260,9 @@ def test_a_failed_export_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> 
 
 def _run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="classwatch")
-    register(parser.add_subparsers(dest="command"))
+    subparsers = parser.add_subparsers(dest="command")
+    sessions.register(subparsers)
+    export.register(subparsers)
     args = parser.parse_args(argv)
     return args.func(args)
 

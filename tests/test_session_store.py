@@ -287,7 +287,7 @@ def test_a_full_disk_stops_recording_with_a_clear_error_and_keeps_the_data(store
 
 def test_the_session_core_does_not_import_qt() -> None:
     code = (
-        "import sys, classwatch.session.commands, classwatch.session.exporting, classwatch.paths; "
+        "import sys, classwatch.cli.sessions, classwatch.cli.export, classwatch.session.exporting, classwatch.paths; "
         "print(any(m.split('.')[0] in ('PySide6', 'pyqtgraph') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from classwatch import atomic
 from classwatch import settings as settings_module
 from classwatch.errors import SettingsError
 from classwatch.settings import (
@@ -137,7 +138,7 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(settings_module.os, "replace", broken_replace)
+    monkeypatch.setattr(atomic.os, "replace", broken_replace)
     with pytest.raises(SettingsError, match="cannot save the settings .*No space left"):
         save_user_settings(Settings(min_faces=9), path)
     assert path.read_bytes() == before

@@ -114,7 +114,7 @@ def test_a_capture_fault_pauses_with_a_message_and_resumes_keeping_the_session(q
     qtbot.waitUntil(lambda: c.state == "fault", timeout=3000)
     assert c.dashboard.banner.isVisible() and "off-screen" in c.dashboard.banner.text()
     assert c.compact.status.state == "fault"
-    from classwatch.ui.app import TRAY_STATE
+    from classwatch.ui.tray import TRAY_STATE
 
     assert TRAY_STATE[c.state] == "error"
     n = len(c.buffer)
@@ -243,7 +243,7 @@ def test_app_demo_screenshot_quit_after_writes_a_png(tmp_path):
                CLASSWATCH_DATA_DIR=str(tmp_path / "data"))
     env.pop("CLASSWATCH_POLICY", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "classwatch.ui.app_command", "--demo", str(DEMO_VIDEO),
+        [sys.executable, "-m", "classwatch", "app", "--demo", str(DEMO_VIDEO),
          "--screenshot", str(out), "--quit-after", "3"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=90,
     )
@@ -267,7 +267,7 @@ def test_app_startup_probe_records_when_the_window_is_up(tmp_path):
     env.pop("CLASSWATCH_POLICY", None)
     launched = time.time()
     proc = subprocess.run(
-        [sys.executable, "-m", "classwatch.ui.app_command", "--startup-probe", str(probe), "--quit-after", "1"],
+        [sys.executable, "-m", "classwatch", "app", "--startup-probe", str(probe), "--quit-after", "1"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )
     exited = time.time()
@@ -280,9 +280,10 @@ def test_app_startup_probe_records_when_the_window_is_up(tmp_path):
 
 def test_startup_probe_with_a_tray_icon_fires_once_the_event_loop_runs(qtbot, isolated):  # noqa: F811
     from classwatch.ui.app import arm_startup_probe
+    from classwatch.ui.tray import AppTray
 
     c = controller(qtbot, isolated)
-    c.tray = c._make_tray()  # offscreen has no system tray: show the icon regardless
+    c.tray = AppTray(c)  # offscreen has no system tray: show the icon regardless
     c.show_dashboard()
     probe = isolated / "probe.txt"
     armed = time.time()
@@ -297,7 +298,7 @@ def test_startup_probe_with_a_tray_icon_fires_once_the_event_loop_runs(qtbot, is
 def test_app_demo_with_a_missing_file_fails_with_one_line(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CLASSWATCH_CONFIG_DIR=str(tmp_path / "cfg"))
     proc = subprocess.run(
-        [sys.executable, "-m", "classwatch.ui.app_command", "--demo", str(tmp_path / "nope.mp4"),
+        [sys.executable, "-m", "classwatch", "app", "--demo", str(tmp_path / "nope.mp4"),
          "--screenshot", str(tmp_path / "x.png")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )
@@ -331,7 +332,8 @@ def test_a_demo_is_not_recorded_unless_asked(qtbot, isolated):  # noqa: F811
 
 
 def test_app_command_passes_record_only_with_demo(monkeypatch, tmp_path, capsys):
-    from classwatch.ui import app, app_command
+    from classwatch.cli import app as app_command
+    from classwatch.ui import app
 
     calls = []
     monkeypatch.setattr(app, "run_app", lambda **kwargs: calls.append(kwargs) or 0)
@@ -340,3 +342,39 @@ def test_app_command_passes_record_only_with_demo(monkeypatch, tmp_path, capsys)
     assert [call["record"] for call in calls] == [False, True]
     assert app_command.main(["--record"]) == 2
     assert "--record goes with --demo" in capsys.readouterr().err
+
+
+def test_the_app_and_a_plain_run_record_the_same_metadata(qtbot, isolated):  # noqa: F811
+    """One recorder: a session from the app and one from ``runtime.run`` as ``analyze --record`` runs it
+    carry the same settings keys (the full pipeline configuration and the sampling rate)."""
+    from dataclasses import replace
+
+    from classwatch.runtime import Recorder, SessionSpec, run
+    from classwatch.session import TimeBase
+    from classwatch.sources import open_source
+
+    c = controller(qtbot, isolated)
+    fast(c)
+    c.start()
+    qtbot.waitUntil(lambda: c.recorder is not None and c.recorder.name is not None, timeout=5000)
+    app_name = c.recorder.name
+    c.stop()
+    c.shutdown()
+
+    effective = load_effective()
+    config = replace(effective.pipeline_config(), min_faces=2)  # as the CLI's flags change it
+    spec = SessionSpec(str(DEMO_VIDEO), config, 0.5, TimeBase.MEDIA, keep_tracks=False, name="from-the-cli")
+    recorder = Recorder(isolated / "sessions.sqlite", spec, started_at=time.time())
+    for _ in run(lambda: open_source(DEMO_VIDEO, 0.5), FakePipeline, 0.5, retry_s=None, recorder=recorder,
+                 origin=recorder.started_at):
+        pass
+    recorder.close()
+
+    with SessionStore(isolated / "sessions.sqlite") as store:
+        app, cli = store.get(app_name), store.get("from-the-cli")
+    assert set(app.settings) == set(cli.settings)
+    assert {"every_s", "detector", "model", "emotions", "attention", "min_faces", "smoothing_s", "redetect_s",
+            "find_grid", "num_threads", "facing_yaw_deg", "facing_pitch_deg"} <= set(app.settings)
+    assert app.settings["every_s"] == 0.2 and cli.settings["every_s"] == 0.5 and cli.settings["min_faces"] == 2
+    assert (app.detector, app.time_base, cli.time_base) == (cli.detector, TimeBase.WALL, TimeBase.MEDIA)
+    assert app.source and cli.source

@@ -12,7 +12,8 @@ pytest.importorskip("pytestqt")
 from conftest import DEMO_VIDEO  # noqa: E402
 from test_ui_fakes import FakePipeline, FakeSource, FlakyPipelineFactory  # noqa: E402
 
-from classwatch.ui.worker import AnalysisWorker, LoopingSource, State, WorkerHandle, is_blank  # noqa: E402
+from classwatch.runtime import LoopingSource, is_blank  # noqa: E402
+from classwatch.ui.worker import AnalysisWorker, State, WorkerHandle  # noqa: E402
 
 
 def make(qtbot, source=None, pipeline=None, every=0.05, **kwargs):

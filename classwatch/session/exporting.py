@@ -4,8 +4,8 @@ The JSON format is documented in ``docs/session-format.md``; bump
 FORMAT_VERSION on any change a reader could trip over and keep reading the
 older versions.
 
-Every export is written to a temporary file next to its target and renamed
-into place, so a failed export never leaves a half-written file behind.
+Every export is written atomically (``classwatch.atomic``), so a failed
+export never leaves a half-written file behind.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..atomic import atomic_path
 from ..errors import SessionError
 from ..types import EXPRESSIONS, MoodSample, Tracks
 from .model import Bookmark, RecordedSample, SessionData, SessionInfo, SessionStatus, TimeBase, from_iso, to_iso
@@ -32,9 +32,6 @@ CSV_COLUMNS = (
     "time", "kind", "t", "tiles", "faces", "cameras_off", "mood_index", "confidence", "coverage",
     *(f"share_{name}" for name in EXPRESSIONS), "bookmark", "media_time", "attention",
 )
-
-#: Formats `classwatch export` can write (an admin policy may allow fewer).
-EXPORT_FORMATS = ("csv", "json", "pdf")
 
 
 # --- output files ---------------------------------------------------------
@@ -52,18 +49,10 @@ def atomic_output(out: str | os.PathLike) -> Iterator[Path]:
     if not out.parent.is_dir():
         raise SessionError(f"cannot write {out}: the folder {out.parent} does not exist")
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise SessionError(f"cannot write {out}: {exc.strerror}") from exc
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            yield tmp
     except OSError as exc:
         raise SessionError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # --- CSV -------------------------------------------------------------------

@@ -256,6 +256,10 @@ def describe_settings(settings: dict) -> str:
     parts = []
     rest = dict(settings)
     rest.pop("detector", None)  # shown on its own line wherever settings are
+    # Recorded so sessions can be compared, not for a teacher: the model has its own line
+    # (model_name), the rest is tuning nobody chooses in the app.
+    for key in ("model", "redetect_s", "find_grid", "num_threads"):
+        rest.pop(key, None)
     emotions = rest.pop("emotions", None)
     if emotions is not None:
         parts.append("Expressions read" if emotions else "Presence only (expressions not read)")

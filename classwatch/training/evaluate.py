@@ -40,7 +40,8 @@ from ..preprocess import CropSpec, to_model_input
 from .calibrate import softmax
 from .data import check_data_file, label_agreement, load_fer
 from .model import predict_logits
-from .train import LiteTeacher, load_run_config, load_run_model, set_threads
+from .runs import load_run_config, load_run_model, set_threads
+from .train import LiteTeacher
 
 SPLITS = ("public", "dev", "train")
 

@@ -37,7 +37,7 @@ from .calibrate import fit_temperature, softmax
 from .conditions import accuracy_by_condition
 from .data import check_data_file, label_agreement, load_fer
 from .model import predict_logits
-from .train import RunState, load_run_config, load_run_model, set_threads
+from .runs import RunState, load_run_config, load_run_model, set_threads
 
 MAX_ABS_DIFF = 1e-4  # tflite vs PyTorch probabilities; float32 kernels differ only in summation order
 #: A smaller variant ships when it loses at most this much PublicTest accuracy against

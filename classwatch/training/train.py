@@ -17,100 +17,32 @@ import argparse
 import csv
 import json
 import math
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_path
 from ..metrics import flip_averaged
-from ..preprocess import CropSpec, to_model_input
-from .augment import AugmentConfig, augment_batch
+from ..preprocess import to_model_input
+from .augment import augment_batch
 from .calibrate import nll
 from .data import FerData, check_data_file, class_weights, load_fer
 from .model import ModelConfig
+from .runs import BEST_WEIGHTS, RunState, TrainConfig, load_run_config, load_run_model, set_threads
 
 LOG_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 KEEP_CHECKPOINTS = 2
-BEST_WEIGHTS = "best.pt"  # the best epoch's model state_dict
 #: Clean training faces that restore batch-norm statistics for ``--init`` (from_tflite).
 INIT_FACES = 4096
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    data: str
-    epochs: int = 16
-    batch_size: int = 128
-    lr: float = 2e-3  # peak learning rate after warm-up
-    warmup_epochs: float = 1.0
-    weight_decay: float = 0.01  # AdamW decoupled decay (scaled by the learning rate)
-    label_smoothing: float = 0.05
-    ferplus_weight: float = 0.5  # share of the FER+ vote distribution in the target
-    class_weight_power: float = 0.3  # 0 = none, 1 = inverse frequency
-    seed: int = 0
-    limit: int | None = None
-    dev_fraction: float = 0.0  # > 0: validate on this share of Training (data.dev_rows), not PublicTest
-    # Normalisation from the FER2013 training pixels (mean 0.507, std 0.254).
-    # margin/shift_y do not change the training images (see augment._geometry);
-    # they are the run-time framing: BlazeFace short-range run on 3,000 FER
-    # training images finds a box ~40 px wide centred 4.5 px below the crop
-    # centre, i.e. median margin 0.10 and shift_y -0.09 (the crop centre sits
-    # above the box centre: FER crops keep the forehead).
-    crop: CropSpec = CropSpec(size=48, margin=0.10, shift_y=-0.09, mean=0.507, std=0.254)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    # Knowledge distillation: finished runs whose mean predicted probabilities on the
-    # same augmented faces take this share of the target (Hinton et al. 2015; with a
-    # teacher of the student's own size, "born-again networks", Furlanello et al. 2018).
-    # Several teachers make an ensemble, which is right more often than any member.
-    teachers: tuple[str, ...] = ()
-    distill_weight: float = 0.5
-    # Each teacher also reads the mirror image and its two readings are averaged:
-    # flip test-time augmentation makes a teacher right more often, for one more
-    # forward pass per teacher (``evaluate --flip`` measures what it buys).
-    teacher_flip: bool = False
-    # Start from an exported model's weights (its card, ``models/NAME.json``) instead of
-    # random ones: a warm restart. Run directories do not outlive the machine they trained
-    # on; shipped models do. The learning-rate schedule starts afresh (warm-up, then cosine).
-    init: str | None = None
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, d: dict) -> "TrainConfig":
-        def tuples(v):
-            return tuple(tuples(i) for i in v) if isinstance(v, list) else v
-
-        nested = {"crop": CropSpec, "model": ModelConfig, "augment": AugmentConfig}
-        if d.get("teacher"):  # runs started before ensembles held a single "teacher"
-            d = {**d, "teachers": [d["teacher"]]}
-        kw = {}
-        for f in fields(cls):
-            if f.name not in d:
-                continue
-            v = d[f.name]
-            kw[f.name] = nested[f.name](**{k: tuples(x) for k, x in v.items()}) if f.name in nested else tuples(v)
-        return cls(**kw)
-
-
-@dataclass(frozen=True)
-class RunState:
-    epochs_done: int = 0
-    best_val_acc: float = -1.0
-    best_epoch: int = -1
-    checkpoint: str | None = None  # file name under ckpt/
-
-
 def _write_json(path: Path, obj: dict) -> None:
-    """Atomic: a crash leaves either the old file or the new one."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2))
 
 
 def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -119,28 +51,6 @@ def _epoch_images(data: FerData, cfg: TrainConfig, epoch: int) -> tuple[np.ndarr
     order = rng.permutation(len(data.train))
     images = augment_batch(data.train.pixels[order], cfg.crop, rng, cfg.augment)
     return to_model_input(images, cfg.crop), order
-
-
-def load_run_config(run: Path) -> TrainConfig:
-    return TrainConfig.from_json(json.loads((run / "config.json").read_text()))
-
-
-def load_run_model(run: Path):
-    """(config, PyTorch network in eval mode) with the run's best weights."""
-    import torch
-
-    from .model import ExpressionNet
-
-    cfg = load_run_config(run)
-    net = ExpressionNet(cfg.model)
-    net.load_state_dict(torch.load(run / BEST_WEIGHTS, weights_only=True))
-    return cfg, net.eval()
-
-
-def set_threads(n: int) -> None:
-    import torch
-
-    torch.set_num_threads(n)
 
 
 def learning_rate(step: int, cfg: TrainConfig, steps_per_epoch: int) -> float:
@@ -177,9 +87,8 @@ def _save(obj, path: Path) -> None:
     """torch.save made atomic: a crash leaves either the old file or the new one."""
     import torch
 
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _validate(model, data: FerData, cfg: TrainConfig) -> tuple[float, float]:

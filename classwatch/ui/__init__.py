@@ -4,9 +4,10 @@ A thin layer over the core: it shows ``MoodSample`` numbers and drives the
 core's capture, pipeline, session store and settings; it computes nothing of
 its own beyond display helpers.
 
-- ``app_command``  the ``classwatch app`` subcommand (no Qt at import time)
-- ``app``          QApplication set-up, tray icon, the controller (state, recording, windows)
-- ``worker``       capture + pipeline in a QThread; pause/stop methods, faults as signals, frames dropped not queued
+- ``app``          QApplication set-up and ``run_app``, the ``classwatch app`` entry point
+- ``controller``   the state machine tying the run, the recorder and the windows together (``choices``: region and settings changes)
+- ``tray``, ``windows``, ``startup_probe``  the tray icon, window places, the launch-time probe
+- ``worker``       ``runtime.run`` (capture, pipeline, faults, recording) in a QThread; its events as Qt signals
 - ``dashboard``    the dashboard window and the compact always-on-top view
 - ``gauge``, ``bars``, ``timeline``  the mood gauge, expressions now, the pyqtgraph timeline
 - ``live``         ring buffer, trend and point thinning (numpy, no Qt)

@@ -7,8 +7,8 @@ The camera differs from the screen in three ways the app must honour:
 
 - there is no region to pick: Start goes straight to the camera;
 - a room has no tiles to say who is there, so each reading's coverage is
-  faces found over faces expected (``RoomCoverage``, applied in the worker
-  thread by ``RoomAnalyser`` before the reading is recorded or shown);
+  faces found over faces expected (``RoomCoverage``, applied by the run loop
+  before the reading is recorded or shown);
 - its faults are worded for a teacher ("Camera 0 stopped sending pictures:
   reconnecting…") since the worker's fault handling shows them as they are.
 """
@@ -16,11 +16,12 @@ The camera differs from the screen in three ways the app must honour:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
 
 from ..aggregate import RoomCoverage
 from ..errors import CaptureError, InputError
-from ..pipeline import FrameResult
+from ..runtime import LoopingSource
 from ..settings import Settings
 from ..types import Frame
 
@@ -60,6 +61,17 @@ def app_source(settings: Settings) -> AppSource | None:
     return AppSource(screen, f"screen region {region}", blank_is_fault=True)
 
 
+def choose_source(settings: Settings, demo: Path | None = None, make: Callable[[], object] | None = None) -> AppSource | None:
+    """The source a run reads: ``make`` (a test's), the ``demo`` file looped like a live
+    source, or the live source the settings choose (None: the screen, and no region yet)."""
+    if make is not None:
+        return AppSource(make, "test source")
+    if demo is not None:
+        every = settings.sample_every_s
+        return AppSource(lambda: LoopingSource(demo, every), f"demo {demo}")
+    return app_source(settings)
+
+
 def source_label(settings: Settings) -> str:
     """The dashboard's one-line description of the live source."""
     if uses_camera(settings):
@@ -67,17 +79,6 @@ def source_label(settings: Settings) -> str:
         return f"camera {settings.camera_index}{size}"
     r = settings.region
     return f"screen {r.monitor}: {r.width}\u00d7{r.height}" if r is not None else "no capture region yet"
-
-
-def session_settings(settings: Settings, camera: bool) -> dict:
-    """The analysis settings recorded with a session (``session.model.describe_settings`` reads them)."""
-    out = {"every_s": settings.sample_every_s, "min_faces": settings.min_faces, "smoothing_s": settings.smoothing_s,
-           "emotions": settings.emotions, "detector": settings.detector, "attention": settings.attention}
-    if settings.attention:  # the limits only mean something while attention is read
-        out.update(facing_yaw_deg=settings.facing_yaw_deg, facing_pitch_deg=settings.facing_pitch_deg)
-    if camera:
-        out["class_size"] = settings.class_size
-    return out
 
 
 class AppCamera:
@@ -105,18 +106,6 @@ class AppCamera:
 
     def close(self) -> None:
         self.camera.close()
-
-
-class RoomAnalyser:
-    """A pipeline whose readings carry the room's coverage (faces found over faces expected)."""
-
-    def __init__(self, pipeline, room: RoomCoverage) -> None:
-        self.pipeline = pipeline
-        self.room = room
-
-    def process(self, frame: Frame) -> FrameResult:
-        result = self.pipeline.process(frame)
-        return replace(result, mood=self.room(result.layout, result.mood))
 
 
 def _capital(text: str) -> str:

@@ -39,20 +39,21 @@ from .gauge import MoodGauge
 from .icons import app_icon
 from .live import TREND_ARROWS, LiveBuffer, attention_status, confidence_word, reading_status, trend_word
 from .timeline import TimelineWidget
+from ..runtime import State
 from ..session.model import ATTENTION_MEANING, format_duration
 
 PRIVACY_LINE = "Class aggregates only \u00b7 no images stored"
 PRIVACY_TIP = ("classwatch shows and records numbers about the whole class, never about one person. "
                "No screen picture or face image is written anywhere; it stays in memory for one reading.")
 
-#: Run states the views know (the controller's ``State`` values plus "idle").
+#: What the views say for each run state.
 RUN_TEXT = {
-    "idle": "Not analysing",
-    "starting": "Starting\u2026",
-    "running": "Analysing",
-    "paused": "Paused",
-    "fault": "Paused \u00b7 retrying",
-    "stopped": "Not analysing",
+    State.IDLE: "Not analysing",
+    State.STARTING: "Starting\u2026",
+    State.RUNNING: "Analysing",
+    State.PAUSED: "Paused",
+    State.FAULT: "Paused \u00b7 retrying",
+    State.STOPPED: "Not analysing",
 }
 
 
@@ -113,14 +114,14 @@ class StatusPill(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, compact: bool = False) -> None:
         super().__init__(parent)
-        self.state = "idle"
-        self.text = RUN_TEXT["idle"]
+        self.state = State.IDLE
+        self.text = RUN_TEXT[State.IDLE]
         self.compact = compact
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Analysis status")
 
-    def set_state(self, state: str, text: str | None = None) -> None:
-        self.state = state
+    def set_state(self, state: State, text: str | None = None) -> None:
+        self.state = State(state)
         self.text = text or RUN_TEXT.get(state, state)
         self.setAccessibleDescription(self.text)
         self.setToolTip(self.text)
@@ -128,7 +129,7 @@ class StatusPill(QWidget):
         self.update()
 
     def _color(self) -> QColor:
-        return QColor({"running": theme.REC, "starting": theme.REC, "fault": theme.WARN}.get(self.state, theme.FAINT))
+        return QColor({State.RUNNING: theme.REC, State.STARTING: theme.REC, State.FAULT: theme.WARN}.get(self.state, theme.FAINT))
 
     def sizeHint(self) -> QSize:
         fm = self.fontMetrics()
@@ -143,7 +144,7 @@ class StatusPill(QWidget):
         h = self.height()
         if not self.compact:
             bg = QColor(color)
-            bg.setAlpha(40 if self.state in ("running", "starting", "fault") else 25)
+            bg.setAlpha(40 if self.state.active else 25)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(bg)
             p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), h / 2, h / 2)
@@ -286,7 +287,7 @@ class Dashboard(QMainWindow):
         self.min_faces = min_faces
         self.presence_only = presence_only
         self.attention_on = attention
-        self.run_state = "idle"
+        self.run_state = State.IDLE
         self._rendered_version = -1
         self._session_started: float | None = None
         self._session_name = ""
@@ -423,7 +424,7 @@ class Dashboard(QMainWindow):
         self.on_close = None
         self.set_presence_only(presence_only)
         self.set_attention(attention)
-        self.set_run_state("idle")
+        self.set_run_state(State.IDLE)
         # Never so narrow that the cards cut their figures short: the mood card's four
         # figures ("confidence · good" the widest), the expressions and the attention.
         self.setMinimumSize(860, 560)
@@ -452,24 +453,24 @@ class Dashboard(QMainWindow):
         self.timeline.set_attention_visible(on)
         self._rendered_version = -1  # switched back on, it shows the latest reading at the next render
 
-    def set_run_state(self, state: str, message: str = "") -> None:
-        self.run_state = state
+    def set_run_state(self, state: State, message: str = "") -> None:
+        state = self.run_state = State(state)
         self.status.set_state(state)
-        running = state in ("running", "starting", "fault")
-        self.start_button.setText("Pause" if running else ("Resume" if state == "paused" else "Start"))
+        running = state.active
+        self.start_button.setText("Pause" if running else ("Resume" if state is State.PAUSED else "Start"))
         self.start_button.setToolTip(
             "Pause analysing (Ctrl+Shift+S)" if running else "Start analysing the video-call gallery (Ctrl+Shift+S)"
         )
-        self.stop_button.setEnabled(state not in ("idle", "stopped"))
-        self.bookmark_button.setEnabled(state not in ("idle", "stopped"))
-        if state == "fault":
+        self.stop_button.setEnabled(state.in_run)
+        self.bookmark_button.setEnabled(state.in_run)
+        if state is State.FAULT:
             self.show_fault(message)
         else:
             self.clear_fault()
-        self.hint.setVisible(state == "idle")
-        if state in ("idle", "stopped") and self._session_started is None:
+        self.hint.setVisible(state is State.IDLE)
+        if not state.in_run and self._session_started is None:
             self.gauge.set_idle("Not analysing", "Press Start and select the video-call gallery.")
-        elif state == "starting":
+        elif state is State.STARTING:
             self.gauge.set_idle("Starting\u2026", "Loading the models and opening the capture.")
 
     def show_fault(self, message: str) -> None:
@@ -513,7 +514,7 @@ class Dashboard(QMainWindow):
                 self.gauge.set_value(sample.mood_index, buffer.trend(now))
                 self.bars.set_shares(sample.mean_probs)
             else:
-                if sample is not None or self.run_state not in ("idle", "stopped"):
+                if sample is not None or self.run_state.in_run:
                     self.gauge.set_unavailable(title, detail) if sample is not None else self.gauge.set_idle(title, detail)
                 self.bars.set_shares(None, "No class reading" if sample is not None else "No reading yet")
             self.trust.show_sample(sample)
@@ -572,7 +573,7 @@ class CompactWindow(QWidget):
         top = QHBoxLayout()
         self.status = StatusPill(compact=True)
         top.addWidget(self.status)
-        self.status_text = QLabel(RUN_TEXT["idle"])
+        self.status_text = QLabel(RUN_TEXT[State.IDLE])
         self.status_text.setFont(theme.font(9.5, bold=True))
         top.addWidget(self.status_text, 1)
         col.addLayout(top)
@@ -601,20 +602,21 @@ class CompactWindow(QWidget):
         layout.addLayout(col, 1)
         self._fault = False
         self.set_attention(attention)
-        self.set_run_state("idle")
+        self.set_run_state(State.IDLE)
 
     def set_attention(self, on: bool) -> None:
         self.attention.setVisible(on)
         self.setFixedSize(320, 128 if on else 112)
         self._rendered_version = -1
 
-    def set_run_state(self, state: str, message: str = "") -> None:
+    def set_run_state(self, state: State, message: str = "") -> None:
+        state = State(state)
         self.status.set_state(state)
-        self.status_text.setText(RUN_TEXT.get(state, state))
-        running = state in ("running", "starting", "fault")
-        self.pause_button.setText("Pause" if running else ("Resume" if state == "paused" else "Start"))
-        self.bookmark_button.setEnabled(state not in ("idle", "stopped"))
-        self._fault = state == "fault"
+        self.status_text.setText(RUN_TEXT[state])
+        running = state.active
+        self.pause_button.setText("Pause" if running else ("Resume" if state is State.PAUSED else "Start"))
+        self.bookmark_button.setEnabled(state.in_run)
+        self._fault = state is State.FAULT
         if self._fault:
             self.detail.setText(message)
             self.setToolTip(message)

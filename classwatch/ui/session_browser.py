@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from . import report_pdf  # noqa: F401  adds the PDF writer to classwatch.export.WRITERS
 from . import theme
 from .dashboard import BigNumber, card, titled_card
 from .icons import app_icon
 from .live import Series
 from .timeline import TimelineWidget
 from ..errors import ClasswatchError
+from ..export import export_session
 from ..policy import EffectiveSettings
 from ..session import SessionData, SessionStatus, SessionStore, summarize
 from ..session.model import ATTENTION_MEANING, format_duration, local_datetime
@@ -248,21 +250,7 @@ class SessionBrowser(QMainWindow):
         if self.data is None:
             return False
         try:
-            self.effective.check_export(fmt)
-            if fmt == "csv":
-                from ..session.exporting import write_csv
-
-                write_csv(self.data, path)
-            elif fmt == "json":
-                from ..session.exporting import write_json
-
-                write_json(self.data, path)
-            elif fmt == "pdf":
-                from .report_pdf import write_pdf_report
-
-                write_pdf_report(self.data, summarize(self.data), path)
-            else:
-                raise ValueError(f"unknown export format {fmt!r}")
+            export_session(fmt, path, self.effective, lambda: self.data)
         except ClasswatchError as exc:
             self.message.setText(str(exc))
             return False

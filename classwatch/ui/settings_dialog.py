@@ -33,9 +33,8 @@ from ..detect import DETECTORS
 from ..errors import ClasswatchError
 from ..policy import EffectiveSettings, apply_user_change
 from ..resources import asset_path
-from ..session.exporting import EXPORT_FORMATS
 from ..session.model import ATTENTION_MEANING
-from ..settings import RANGES, Settings, save_user_settings
+from ..settings import EXPORT_FORMATS, RANGES, Settings, save_user_settings
 
 DETECTOR_NAMES = {
     "yunet": "YuNet neural network (recommended)",

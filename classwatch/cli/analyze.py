@@ -1,49 +1,25 @@
-"""The ``classwatch`` command line.
-
-Every user mistake (bad path, corrupt model, no faces, ...) is a
-ClasswatchError: it is printed as one line on stderr and the exit status is 2,
-as are usage errors (a bad flag value). Anything else is a bug and keeps its
-traceback.
-"""
+"""``classwatch analyze``: images, videos, folders of screenshots, or a camera live (``--camera``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
 
-from . import __version__
-from .detect import ALIASES, DETECTORS
-from .errors import CaptureError, ClasswatchError, InputError, ModelError, NoFacesError, PolicyError, SettingsError
-from .policy_commands import register as register_policy_commands
-from .session.commands import register as register_session_commands
-from .ui.app_command import register as register_app_command
-from .types import EXPRESSIONS
-
-EXIT_USER_ERROR = 2
-#: 128 + SIGPIPE: what a Unix tool stopped by a closed pipe (`cat big | head`) exits with.
-EXIT_BROKEN_PIPE = 141
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors in the one-line form of every other error (the usage is one --help away)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"classwatch: error: {message} (see {self.prog} --help)\n")
+from ..detect import ALIASES, DETECTORS
+from ..errors import CaptureError, InputError, ModelError, NoFacesError, PolicyError, SettingsError
 
 
 def _every(value: str) -> float:
     """--every in seconds, within the range the settings allow. Not an argparse type, whose
     message would read "argument --every: ...": a typo and a number out of range get this one."""
-    from .settings import RANGES
+    from ..settings import RANGES
 
     low, high = RANGES["sample_every_s"]
     try:
@@ -55,11 +31,11 @@ def _every(value: str) -> float:
     return seconds
 
 
-def _check_model_name(model: str | None) -> None:
+def check_model_name(model: str | None) -> None:
     """ModelError for an unknown model name, listing the bundled ones; without this the
     error names a card path that, in an installed app, is not even a folder there is.
     A .json or .tflite path is checked when it is loaded."""
-    from .classify import resolve_model
+    from ..classify import resolve_model
 
     if model is None or Path(model).suffix in (".json", ".tflite") or resolve_model(model).is_file():
         return
@@ -68,19 +44,8 @@ def _check_model_name(model: str | None) -> None:
     raise ModelError(f"unknown model {model!r} (available: {', '.join(names) or 'none'}; or give a .json or .tflite path)")
 
 
-def _count(value: str) -> int:
-    """A whole number of at least 1 (argparse shows the message as a one-line usage error)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return number
-
-
 def _camera_index(value: str) -> int:
-    from .settings import validate_setting
+    from ..settings import validate_setting
 
     try:
         return validate_setting("camera_index", int(value))
@@ -98,11 +63,8 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="classwatch", description="Anonymous class-mood readings from a video-call gallery.")
-    parser.add_argument("--version", action="version", version=f"classwatch {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``analyze``."""
     p = sub.add_parser("analyze", help="analyse images, videos or folders of gallery screenshots")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="image, video or folder (default: the bundled demo video)")
     p.add_argument("--camera", type=_camera_index, metavar="N", help="analyse camera N live instead of files (see `classwatch cameras`)")
@@ -117,33 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, metavar="PATH", help="session database for --record (default: the user data folder)")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("cameras", help="list the cameras analyze --camera can read")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_cameras)
-
-    p = sub.add_parser("eval-model", help="accuracy of an expression model on a FER2013-format .npz")
-    p.add_argument("npz", type=Path)
-    p.add_argument("--model", help="expression model name or .json/.tflite path (default: the pipeline's model)")
-    p.add_argument("--usage", type=int, default=None, help="only rows with this `usage` value (1 = PublicTest)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_eval_model)
-
-    p = sub.add_parser("bench", help="end-to-end speed on real screenshots and synthetic galleries")
-    p.add_argument("--repeats", type=_count, default=9, help="timed runs per configuration (default: 9)")
-    p.add_argument("--galleries", type=Path, metavar="DIR",
-                   help="labelled real screenshots (a folder with labels.json; default: the development set beside a checkout)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_bench)
-
-    register_session_commands(sub)
-    register_policy_commands(sub)
-    register_app_command(sub)
-    return parser
-
 
 def _pipeline(args: argparse.Namespace):
     """The pipeline for the settings in force (attention, facing limits, smoothing), with what the flags changed."""
-    from .pipeline import Pipeline
+    from ..pipeline import Pipeline
 
     config = replace(args.effective.pipeline_config(), detector=args.detector, model=args.model,
                      emotions=args.emotions, min_faces=args.min_faces)
@@ -157,8 +96,8 @@ def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callab
     No face in any input is a NoFacesError. Among several inputs, one without a face is
     reported like the others, with a warning: one blank screenshot must not lose the rest.
     """
-    from .serialize import frame_to_dict
-    from .sources import FolderSource, open_source
+    from ..serialize import frame_to_dict
+    from ..sources import FolderSource, open_source
 
     sources = [open_source(path, args.every) for path in paths]  # every path is checked before any work
     pipeline = _pipeline(args)
@@ -194,7 +133,7 @@ def recording(args: argparse.Namespace, source: str, live: bool) -> Iterator[Cal
     command can be run again. A live run (camera) keeps what it recorded: those
     minutes of the lesson will not come again.
     """
-    from .session import SessionStore, TimeBase
+    from ..session import SessionStore, TimeBase
 
     started = time.time()
     settings = args.effective.settings
@@ -239,9 +178,9 @@ def analyze_camera(args: argparse.Namespace, on_frame: Callable[[dict], None]) -
     """``analyze --camera N``: ``on_frame`` gets each reading's dict as it is made, until
     ``--seconds`` or Ctrl-C (KeyboardInterrupt); an unplugged camera is a CaptureError.
     With ``--record``, what was recorded before either stays recorded."""
-    from .aggregate import RoomCoverage
-    from .serialize import frame_to_dict
-    from .sources import CameraSource
+    from ..aggregate import RoomCoverage
+    from ..serialize import frame_to_dict
+    from ..sources import CameraSource
 
     settings = args.effective.settings
     if not settings.camera:
@@ -292,7 +231,7 @@ def _summary_line(frame: dict) -> str:
 
 def _apply_settings(args: argparse.Namespace) -> None:
     """Fill the analyze flags from the settings in force; a flag that contradicts a locked setting is an error."""
-    from .policy import load_effective
+    from ..policy import load_effective
 
     effective = load_effective()
     for warning in (effective.settings_warning, effective.policy_error):
@@ -309,14 +248,14 @@ def _apply_settings(args: argparse.Namespace) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .resources import asset_path
+    from ..resources import asset_path
 
     if args.camera is not None and args.paths:
         raise InputError("give PATHs or --camera N, not both")
     if args.seconds is not None and args.camera is None:
         raise InputError("--seconds goes with --camera (a file is read to its end)")
     _apply_settings(args)
-    _check_model_name(args.model)
+    check_model_name(args.model)
     if args.camera is not None:
         return _analyze_camera(args)
     paths = args.paths or [asset_path("demo/zoom_gallery_4tiles.mp4")]
@@ -357,115 +296,3 @@ def _analyze_camera(args: argparse.Namespace) -> int:
         if args.json and item["frames"]:
             _print_json([item])
     return 0
-
-
-def cmd_cameras(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from .sources import list_cameras
-
-    cameras = list_cameras()
-    if args.json:
-        print(json.dumps([asdict(camera) for camera in cameras]))
-    elif not cameras:
-        print("no camera found (one in use by another program is not listed)")
-    for camera in [] if args.json else cameras:
-        print(f"{camera.index}  {camera.width}x{camera.height}  {camera.name or '(no name)'}")
-    return 0
-
-
-def _read_npz(path: Path) -> tuple:
-    """The ``pixels``, ``label`` and ``usage`` (None if absent) arrays of a FER2013-format .npz."""
-    import zipfile
-    import zlib
-
-    import numpy as np
-
-    if not path.is_file():
-        raise InputError(f"no such file: {path}")
-    unreadable = f"{path} is not a readable .npz file"
-    try:
-        data = np.load(path)
-    except (OSError, ValueError, EOFError):  # ValueError: numpy took the bytes for a pickle
-        raise InputError(unreadable) from None
-    if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array
-        raise InputError(unreadable)
-    with data:
-        for name in ("pixels", "label"):
-            if name not in data:
-                raise InputError(f"{path} has no array '{name}' (need `pixels` and `label`)")
-        try:
-            return data["pixels"], data["label"], data["usage"] if "usage" in data else None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):  # a damaged member
-            raise InputError(unreadable) from None
-
-
-def cmd_eval_model(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from .classify import ExpressionClassifier
-    from .metrics import check_labels, evaluate_probs
-
-    pixels, labels, usage = _read_npz(args.npz)
-    if pixels.ndim != 3 or pixels.shape[1:] != (48, 48) or labels.shape != (len(pixels),):
-        raise InputError(f"{args.npz}: `pixels` must be (N, 48, 48) and `label` (N,)")
-    where = ""
-    if args.usage is not None:
-        if usage is None or usage.shape != labels.shape:
-            raise InputError(f"{args.npz} has no `usage` array (one value per row)")
-        keep = usage == args.usage
-        pixels, labels, where = pixels[keep], labels[keep], f" (rows with usage {args.usage})"
-    try:  # before the model runs: a bad label must not cost a whole evaluation
-        labels = check_labels(labels)
-    except ValueError as exc:
-        raise InputError(f"{args.npz}{where}: {exc}") from None
-    _check_model_name(args.model)
-    classifier = ExpressionClassifier(args.model)
-    probs = np.concatenate([classifier.classify_crops(pixels[i : i + 256]).probs for i in range(0, len(pixels), 256)])
-    report = evaluate_probs(probs, labels)
-    if args.json:
-        print(json.dumps(report.to_dict()))
-        return 0
-    print(f"model {classifier.name}: {report.n} faces, accuracy {report.accuracy:.4f}, ECE {report.ece:.4f}")
-    print("per-class recall: " + ", ".join(f"{k} {v:.3f}" for k, v in report.per_class_recall.items()))
-    print("confusion (rows = true, columns = predicted, order " + " ".join(EXPRESSIONS) + "):")
-    for row in report.confusion:
-        print("  " + " ".join(f"{v:5d}" for v in row))
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import format_report, run_bench
-
-    galleries = args.galleries
-    if galleries is not None and not (galleries / "labels.json").is_file():
-        raise InputError(f"no labels.json in {galleries}")
-    report = run_bench(repeats=args.repeats, **({"galleries": galleries} if galleries is not None else {}))
-    print(json.dumps(report) if args.json else format_report(report))
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:  # plain `classwatch` is the teacher's way in: start the app
-        args = parser.parse_args(["app"])
-    try:
-        status = args.func(args)
-        sys.stdout.flush()  # a reader that went away shows here, not in Python's own flush at exit
-        return status
-    except ClasswatchError as exc:
-        print(f"classwatch: error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except BrokenPipeError:
-        # `classwatch analyze BIG_FOLDER --json | head`: the reader has what it wanted, so stop
-        # quietly. The Python docs' recipe: stdout now goes to the null device, so the flush at
-        # exit does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BROKEN_PIPE
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,6 @@
-"""The ``sessions`` and ``export`` subcommands of the ``classwatch`` CLI.
+"""``classwatch sessions list|show|delete|import``: the recorded sessions.
 
-``register(subparsers)`` adds them to the main parser; each sets ``func`` to
-its handler, which returns an exit status. Bad input raises SessionError,
-which the CLI prints as one line (exit status 2).
+Bad input raises SessionError, which the CLI prints as one line (exit status 2).
 """
 
 from __future__ import annotations
@@ -11,8 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
-from .exporting import EXPORT_FORMATS, info_to_dict, read_json, write_csv, write_json
-from .model import (
+from ..session.exporting import info_to_dict, read_json
+from ..session.model import (
     SessionData,
     TimeBase,
     attention_text,
@@ -23,12 +21,12 @@ from .model import (
     local_datetime,
     to_iso,
 )
-from .store import SessionStore
-from .summary import LEVEL_RANGE, Segment, SessionSummary, summarize
+from ..session.store import SessionStore
+from ..session.summary import LEVEL_RANGE, Segment, SessionSummary, summarize
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``sessions list|show|delete|import`` and ``export``.
+    """Add ``sessions list|show|delete|import``.
 
     Each takes ``--db PATH``; without it the database in the data folder of
     the settings in force is used.
@@ -38,36 +36,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = actions.add_parser("list", help="the recorded sessions, oldest first")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    _common(p, cmd_sessions_list)
+    common_args(p, cmd_sessions_list)
 
     p = actions.add_parser("show", help="the summary of one session")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    _common(p, cmd_sessions_show)
+    common_args(p, cmd_sessions_show)
 
     p = actions.add_parser("delete", help="delete a session and everything recorded in it")
     p.add_argument("name", metavar="NAME")
-    _common(p, cmd_sessions_delete)
+    common_args(p, cmd_sessions_delete)
 
     p = actions.add_parser("import", help="add a session from a JSON export")
     p.add_argument("path", type=Path, metavar="PATH")
     p.add_argument("--name", help="store it under this name (default: its name in the file)")
-    _common(p, cmd_sessions_import)
-
-    p = subparsers.add_parser("export", help="write a session as CSV, JSON or a PDF report")
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
-    p.add_argument("--out", type=Path, required=True, metavar="PATH", help="file to write (replaced if it exists)")
-    _common(p, cmd_export)
+    common_args(p, cmd_sessions_import)
 
 
-def _common(parser: argparse.ArgumentParser, handler) -> None:
+def common_args(parser: argparse.ArgumentParser, handler) -> None:
     parser.add_argument("--db", type=Path, metavar="PATH", help="session database (default: the one in the user data folder)")
     parser.set_defaults(func=handler)
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    from ..policy import load_effective  # here, not at the top: policy imports the session package
+    from ..policy import load_effective  # here: the policy loads the pipeline, which most commands do not need
 
     return load_effective().db_path(args.db)
 
@@ -102,7 +94,7 @@ def cmd_sessions_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace) -> SessionData:
+def load_session(args: argparse.Namespace) -> SessionData:
     with SessionStore(_db_path(args), create=False) as store:
         return store.load(args.name)
 
@@ -120,7 +112,7 @@ def _segment_line(segment: Segment, summary: SessionSummary, data: SessionData) 
 
 
 def cmd_sessions_show(args: argparse.Namespace) -> int:
-    data = _load(args)
+    data = load_session(args)
     summary = summarize(data)
     if args.json:
         _print_json({
@@ -176,21 +168,3 @@ def cmd_sessions_import(args: argparse.Namespace) -> int:
         info = store.import_session(data, args.name)
     print(f"Imported session {info.name} ({info.sample_count} samples) into {db}.")
     return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from ..policy import load_effective
-
-    load_effective().check_export(args.format)  # before any work: a refused format writes nothing
-    data = _load(args)
-    if args.format == "csv":
-        write_csv(data, args.out)
-    elif args.format == "json":
-        write_json(data, args.out)
-    else:
-        from ..ui.report_pdf import write_pdf_report  # Qt is loaded only for the PDF
-
-        write_pdf_report(data, summarize(data), args.out)
-    print(f"Wrote {args.out}")
-    return 0
-

@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from ..errors import ClasswatchError
-    from .app import run_app
+    from ..ui.app import run_app
 
     demo, record = getattr(args, "demo", None), getattr(args, "record", False)
     if record and demo is None:
@@ -66,7 +66,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m classwatch.ui.app_command [options]``: the app command on its own (same options),
+    """``python -m classwatch.cli.app [options]``: the app command on its own (same options),
     with the CLI's error convention: a ClasswatchError is one line on stderr and exit status 2."""
     import sys
 

@@ -1,4 +1,4 @@
-"""The ``policy show`` subcommand: the settings in force and where each came from.
+"""``classwatch policy show``: the settings in force and where each came from.
 
 It is how an admin checks a policy file. An invalid policy is printed like a
 valid one (the fallback settings in force), then reported as the command's
@@ -11,10 +11,10 @@ import argparse
 import json
 import sys
 
-from .errors import PolicyError
-from .policy import POLICY_ENV, EffectiveSettings, load_effective, system_policy_paths
-from .settings import SETTING_NAMES, json_value, settings_path
-from .sources import Region
+from ..errors import PolicyError
+from ..policy import POLICY_ENV, EffectiveSettings, load_effective, system_policy_paths
+from ..settings import SETTING_NAMES, json_value, settings_path
+from ..sources import Region
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
