@@ -214,7 +214,7 @@ def test_presence_only_dashboard_shows_no_mood(qtbot):
 def test_compact_window_is_small_and_on_top(qtbot):
     from PySide6.QtCore import Qt
 
-    from classwatch.ui.dashboard import CompactWindow
+    from classwatch.ui.compact import CompactWindow
 
     c = CompactWindow()
     qtbot.addWidget(c)
@@ -431,7 +431,7 @@ def test_panning_still_reaches_the_mood_plot_under_the_attention_line(qtbot):
 
 
 def test_compact_window_shows_one_attention_figure(qtbot):
-    from classwatch.ui.dashboard import CompactWindow
+    from classwatch.ui.compact import CompactWindow
 
     c = CompactWindow()
     qtbot.addWidget(c)

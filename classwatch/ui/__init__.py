@@ -8,7 +8,9 @@ its own beyond display helpers.
 - ``controller``   the state machine tying the run, the recorder and the windows together (``choices``: region and settings changes)
 - ``tray``, ``windows``, ``startup_probe``  the tray icon, window places, the launch-time probe
 - ``worker``       ``runtime.run`` (capture, pipeline, faults, recording) in a QThread; its events as Qt signals
-- ``dashboard``    the dashboard window and the compact always-on-top view
+- ``dashboard``    the dashboard window (``panels``: trust and attention; ``widgets``: cards, the status pill)
+- ``compact``      the compact always-on-top view
+- ``app_source``, ``camera_picker``  the screen region or the classroom camera as the source
 - ``gauge``, ``bars``, ``timeline``  the mood gauge, expressions now, the pyqtgraph timeline
 - ``live``         ring buffer, trend and point thinning (numpy, no Qt)
 - ``region_picker``, ``geometry``  the capture-region overlay; logical <-> capture pixel math (no Qt)

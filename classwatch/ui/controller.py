@@ -30,7 +30,8 @@ from ..session import SessionStore
 from .app_source import choose_source, source_label
 from .bookmark import BookmarkPopup
 from .choices import ChoicesMixin
-from .dashboard import CompactWindow, Dashboard
+from .compact import CompactWindow
+from .dashboard import Dashboard
 from .live import LiveBuffer
 from .region_picker import RegionPicker
 from .tray import AppTray

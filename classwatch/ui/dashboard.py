@@ -1,6 +1,6 @@
-"""The dashboard window and its compact always-on-top companion.
+"""The dashboard window (its compact companion is ``compact.py``).
 
-Both are views: the controller (``app.py``) owns the state and the ring
+Both are views: the controller (``controller.py``) owns the state and the ring
 buffer and calls ``render(buffer, now)`` from its display timer; the buttons
 only emit signals. Nothing here knows about threads, capture or the store.
 
@@ -17,17 +17,12 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
-    QProgressBar,
     QPushButton,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -37,237 +32,16 @@ from . import theme
 from .bars import ExpressionBars
 from .gauge import MoodGauge
 from .icons import app_icon
-from .live import TREND_ARROWS, LiveBuffer, attention_status, confidence_word, reading_status, trend_word
+from .live import LiveBuffer, reading_status
 from .timeline import TimelineWidget
 from ..runtime import State
-from ..session.model import ATTENTION_MEANING, format_duration
+from ..session.model import format_duration
+from .panels import AttentionPanel, TrustPanel
+from .widgets import ElidedLabel, StatusPill, card, titled_card
 
 PRIVACY_LINE = "Class aggregates only \u00b7 no images stored"
 PRIVACY_TIP = ("classwatch shows and records numbers about the whole class, never about one person. "
                "No screen picture or face image is written anywhere; it stays in memory for one reading.")
-
-#: What the views say for each run state.
-RUN_TEXT = {
-    State.IDLE: "Not analysing",
-    State.STARTING: "Starting\u2026",
-    State.RUNNING: "Analysing",
-    State.PAUSED: "Paused",
-    State.FAULT: "Paused \u00b7 retrying",
-    State.STOPPED: "Not analysing",
-}
-
-
-def card(parent: QWidget | None = None) -> QFrame:
-    frame = QFrame(parent)
-    frame.setObjectName("card")
-    return frame
-
-
-def titled_card(title: str, margins: tuple[int, int, int, int] = (16, 12, 16, 14)) -> tuple[QFrame, QVBoxLayout]:
-    """A card with a bold title on top; returns the card and its layout for the content."""
-    frame = card()
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(*margins)
-    label = QLabel(title)
-    label.setFont(theme.font(11, bold=True))
-    layout.addWidget(label)
-    return frame, layout
-
-
-class ElidedLabel(QLabel):
-    """One line of text that gives way to its neighbours when the window is narrow:
-    it shrinks with an ellipsis and shows the whole text as its tooltip, rather than
-    pushing the text beside it off the edge of the window."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setText(text)
-
-    def text(self) -> str:  # the whole text, not what fits
-        return self._full
-
-    def setText(self, text: str) -> None:  # noqa: N802
-        self._full = text
-        self.updateGeometry()
-        self._elide()
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 2, super().sizeHint().height())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(min(self.sizeHint().width(), self.fontMetrics().horizontalAdvance("\u2026") * 6),
-                     super().minimumSizeHint().height())
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
-        super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
-
-
-class StatusPill(QWidget):
-    """A dot and a word: amber and "Analysing" whenever capture runs."""
-
-    def __init__(self, parent: QWidget | None = None, *, compact: bool = False) -> None:
-        super().__init__(parent)
-        self.state = State.IDLE
-        self.text = RUN_TEXT[State.IDLE]
-        self.compact = compact
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Analysis status")
-
-    def set_state(self, state: State, text: str | None = None) -> None:
-        self.state = State(state)
-        self.text = text or RUN_TEXT.get(state, state)
-        self.setAccessibleDescription(self.text)
-        self.setToolTip(self.text)
-        self.updateGeometry()
-        self.update()
-
-    def _color(self) -> QColor:
-        return QColor({State.RUNNING: theme.REC, State.STARTING: theme.REC, State.FAULT: theme.WARN}.get(self.state, theme.FAINT))
-
-    def sizeHint(self) -> QSize:
-        fm = self.fontMetrics()
-        if self.compact:
-            return QSize(18, 18)
-        return QSize(fm.horizontalAdvance(self.text) + 40, max(26, fm.height() + 10))
-
-    def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color = self._color()
-        h = self.height()
-        if not self.compact:
-            bg = QColor(color)
-            bg.setAlpha(40 if self.state.active else 25)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(bg)
-            p.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), h / 2, h / 2)
-        d = 10 if not self.compact else 12
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(color)
-        x = 11 if not self.compact else (self.width() - d) / 2
-        p.drawEllipse(int(x), int((h - d) / 2), d, d)
-        if not self.compact:
-            p.setPen(QColor(theme.TEXT))
-            p.setFont(self.font())
-            p.drawText(self.rect().adjusted(28, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text)
-        p.end()
-
-
-class BigNumber(QWidget):
-    """A large number over a small label ("12" / "faces analysed")."""
-
-    def __init__(self, label: str, parent: QWidget | None = None, *, size: float = 22) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        self.value = QLabel("\u2013")
-        self.value.setFont(theme.font(size, bold=True))
-        self.label = QLabel(label)
-        self.label.setObjectName("muted")
-        self.label.setFont(theme.font(9.5))
-        layout.addWidget(self.value)
-        layout.addWidget(self.label)
-
-    def set(self, text: str, tooltip: str = "") -> None:
-        self.value.setText(text)
-        self.setToolTip(tooltip)
-
-
-class TrustPanel(QWidget):
-    """How much to trust the reading: faces analysed of tiles, cameras off, mean confidence."""
-
-    def __init__(self, parent: QWidget | None = None, *, size: float = 20) -> None:
-        super().__init__(parent)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(18)
-        self.faces = BigNumber("faces analysed", size=size)
-        self.tiles = BigNumber("tiles", size=size)
-        self.off = BigNumber("cameras off", size=size)
-        self.confidence = BigNumber("confidence", size=size)
-        for i, w in enumerate((self.faces, self.tiles, self.off, self.confidence)):
-            grid.addWidget(w, 0, i)
-
-    def show_sample(self, sample, *, presence_only: bool = False) -> None:
-        if sample is None:
-            for w in (self.faces, self.tiles, self.off, self.confidence):
-                w.set("\u2013")
-            return
-        video = max(sample.tiles - sample.camera_off, 0)
-        self.faces.set(str(sample.faces), f"{sample.faces} faces analysed in {video} tiles showing video")
-        self.tiles.set(str(sample.tiles), "participant tiles found in the gallery")
-        self.off.set(str(sample.camera_off), "tiles with the camera off")
-        self.confidence.setVisible(not presence_only)
-        if sample.faces:
-            pct = round(100 * sample.confidence)
-            self.confidence.set(f"{pct}%", f"mean certainty of the expression model: {confidence_word(sample.confidence)}")
-            self.confidence.label.setText(f"confidence \u00b7 {confidence_word(sample.confidence)}")
-        else:
-            self.confidence.set("\u2013")
-            self.confidence.label.setText("confidence")
-
-
-def attention_trend_text(slope: float | None) -> str:
-    """The trend as "↗ +8 points over the last minute" (the change in percentage points) or "→ steady ..."."""
-    word = trend_word(slope)
-    if not word:
-        return ""
-    change = "steady" if word == "steady" else f"{100 * slope:+.0f} points".replace("-", "\u2212")
-    return f"{TREND_ARROWS[word]} {change} over the last minute"
-
-
-class AttentionPanel(QWidget):
-    """The attention share now: "72%" over "facing the screen", a bar, the trend and what it is not."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.setSpacing(4)
-        self.value = QLabel("\u2013")
-        self.value.setFont(theme.font(30, bold=True))
-        self.caption = QLabel("facing the screen")
-        self.caption.setObjectName("muted")
-        self.caption.setWordWrap(True)
-        self.bar = QProgressBar()
-        self.bar.setObjectName("share")
-        self.bar.setTextVisible(False)
-        self.bar.setFixedHeight(6)
-        self.trend = QLabel("")
-        self.trend.setObjectName("muted")
-        self.trend.setFont(theme.font(9.5))
-        self.trend.setWordWrap(True)
-        note = QLabel("Head orientation only: not concentration or learning.")
-        note.setObjectName("faint")
-        note.setWordWrap(True)
-        note.setFont(theme.font(9))
-        for w in (self.value, self.caption, self.bar, self.trend):
-            layout.addWidget(w)
-        layout.addStretch(1)
-        layout.addWidget(note)
-        self.setToolTip(ATTENTION_MEANING)
-
-    def show_sample(self, sample, min_faces: int, trend: float | None = None) -> None:
-        state, title, detail = attention_status(sample, min_faces)
-        if state == "value":
-            self.value.setText(f"{sample.attention:.0%}")
-            self.caption.setText("facing the screen")
-            self.bar.setValue(round(100 * sample.attention))
-            self.trend.setText(attention_trend_text(trend))
-        else:  # withheld: a dash, in the words the mood uses
-            self.value.setText("\u2013")
-            self.caption.setText(title if state != "idle" else "facing the screen")
-            self.bar.setValue(0)
-            self.trend.setText("")
-        self.setAccessibleDescription(f"{self.value.text()} {self.caption.text()}. {detail}".strip())
 
 
 class Dashboard(QMainWindow):
@@ -537,116 +311,3 @@ class Dashboard(QMainWindow):
             self.on_close(event)
         else:
             super().closeEvent(event)
-
-
-class CompactWindow(QWidget):
-    """A small always-on-top view: the number, the faces, the attention share, the status dot, a bookmark button."""
-
-    expand_clicked = Signal()
-    bookmark_clicked = Signal()
-    start_pause_clicked = Signal()
-
-    def __init__(self, *, presence_only: bool = False, min_faces: int = 3, attention: bool = True) -> None:
-        super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
-        self.setWindowTitle("classwatch")
-        self.setWindowIcon(app_icon())
-        self.presence_only = presence_only
-        self.min_faces = min_faces
-        self._rendered_version = -1
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
-        layout.setSpacing(10)
-        left = QVBoxLayout()
-        left.setSpacing(2)
-        self.gauge = MoodGauge(compact=True)
-        self.gauge.setFixedSize(120, 84)
-        left.addWidget(self.gauge)
-        # Under the number it belongs with (the status line beside it has no room for it).
-        self.attention = QLabel("")
-        self.attention.setFont(theme.font(9.5, bold=True))
-        self.attention.setStyleSheet(f"color: {theme.ATTENTION};")
-        self.attention.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        left.addWidget(self.attention)
-        layout.addLayout(left)
-        col = QVBoxLayout()
-        col.setSpacing(2)
-        top = QHBoxLayout()
-        self.status = StatusPill(compact=True)
-        top.addWidget(self.status)
-        self.status_text = QLabel(RUN_TEXT[State.IDLE])
-        self.status_text.setFont(theme.font(9.5, bold=True))
-        top.addWidget(self.status_text, 1)
-        col.addLayout(top)
-        self.faces = QLabel("\u2013")
-        self.faces.setFont(theme.font(10))
-        col.addWidget(self.faces)
-        self.detail = QLabel("")
-        self.detail.setObjectName("muted")
-        self.detail.setFont(theme.font(9))
-        self.detail.setWordWrap(True)
-        col.addWidget(self.detail)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(4)
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.clicked.connect(self.start_pause_clicked)
-        self.bookmark_button = QPushButton("\u2691")
-        self.bookmark_button.setToolTip("Bookmark this moment (Ctrl+B)")
-        self.bookmark_button.clicked.connect(self.bookmark_clicked)
-        expand = QPushButton("\u2922")
-        expand.setToolTip("Back to the full dashboard")
-        expand.clicked.connect(self.expand_clicked)
-        for b in (self.pause_button, self.bookmark_button, expand):
-            b.setStyleSheet("padding: 3px 9px;")
-            buttons.addWidget(b)
-        col.addLayout(buttons)
-        layout.addLayout(col, 1)
-        self._fault = False
-        self.set_attention(attention)
-        self.set_run_state(State.IDLE)
-
-    def set_attention(self, on: bool) -> None:
-        self.attention.setVisible(on)
-        self.setFixedSize(320, 128 if on else 112)
-        self._rendered_version = -1
-
-    def set_run_state(self, state: State, message: str = "") -> None:
-        state = State(state)
-        self.status.set_state(state)
-        self.status_text.setText(RUN_TEXT[state])
-        running = state.active
-        self.pause_button.setText("Pause" if running else ("Resume" if state is State.PAUSED else "Start"))
-        self.bookmark_button.setEnabled(state.in_run)
-        self._fault = state is State.FAULT
-        if self._fault:
-            self.detail.setText(message)
-            self.setToolTip(message)
-        else:
-            self.detail.setText("")
-            self.setToolTip("")
-            self._rendered_version = -1
-
-    def render(self, buffer: LiveBuffer, now: float | None = None) -> None:
-        if buffer.version == self._rendered_version:
-            return
-        self._rendered_version = buffer.version
-        s = buffer.latest
-        state, title, _ = attention_status(s, self.min_faces)
-        self.attention.setText(f"{s.attention:.0%} facing" if state == "value" else "\u2013 facing")
-        self.attention.setToolTip(title or ATTENTION_MEANING)
-        if s is None:
-            self.faces.setText("\u2013")
-            self.gauge.set_idle("\u2013")
-            return
-        self.faces.setText(f"{s.faces} faces \u00b7 {s.tiles} tiles \u00b7 {s.camera_off} off")
-        if self.presence_only:
-            self.gauge.set_unavailable(f"{s.faces}", "faces")
-            return
-        state, title, _ = reading_status(s, self.min_faces)
-        if state == "value":
-            self.gauge.set_value(s.mood_index)
-            word = theme.mood_word(s.mood_index)
-        else:
-            self.gauge.set_unavailable("\u2013")
-            word = "too few faces for a reading" if s.faces < self.min_faces else "no reading"
-        if not self._fault:
-            self.detail.setText(word)

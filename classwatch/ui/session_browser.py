@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from . import report_pdf  # noqa: F401  adds the PDF writer to classwatch.export.WRITERS
 from . import theme
-from .dashboard import BigNumber, card, titled_card
+from .widgets import BigNumber, card, titled_card
 from .icons import app_icon
 from .live import Series
 from .timeline import TimelineWidget

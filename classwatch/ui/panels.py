@@ -1,0 +1,105 @@
+"""The dashboard's side panels: how much to trust the reading, and the attention share."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .live import TREND_ARROWS, attention_status, confidence_word, trend_word
+from ..session.model import ATTENTION_MEANING
+from .widgets import BigNumber
+
+
+class TrustPanel(QWidget):
+    """How much to trust the reading: faces analysed of tiles, cameras off, mean confidence."""
+
+    def __init__(self, parent: QWidget | None = None, *, size: float = 20) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(18)
+        self.faces = BigNumber("faces analysed", size=size)
+        self.tiles = BigNumber("tiles", size=size)
+        self.off = BigNumber("cameras off", size=size)
+        self.confidence = BigNumber("confidence", size=size)
+        for i, w in enumerate((self.faces, self.tiles, self.off, self.confidence)):
+            grid.addWidget(w, 0, i)
+
+    def show_sample(self, sample, *, presence_only: bool = False) -> None:
+        if sample is None:
+            for w in (self.faces, self.tiles, self.off, self.confidence):
+                w.set("\u2013")
+            return
+        video = max(sample.tiles - sample.camera_off, 0)
+        self.faces.set(str(sample.faces), f"{sample.faces} faces analysed in {video} tiles showing video")
+        self.tiles.set(str(sample.tiles), "participant tiles found in the gallery")
+        self.off.set(str(sample.camera_off), "tiles with the camera off")
+        self.confidence.setVisible(not presence_only)
+        if sample.faces:
+            pct = round(100 * sample.confidence)
+            self.confidence.set(f"{pct}%", f"mean certainty of the expression model: {confidence_word(sample.confidence)}")
+            self.confidence.label.setText(f"confidence \u00b7 {confidence_word(sample.confidence)}")
+        else:
+            self.confidence.set("\u2013")
+            self.confidence.label.setText("confidence")
+
+
+def attention_trend_text(slope: float | None) -> str:
+    """The trend as "↗ +8 points over the last minute" (the change in percentage points) or "→ steady ..."."""
+    word = trend_word(slope)
+    if not word:
+        return ""
+    change = "steady" if word == "steady" else f"{100 * slope:+.0f} points".replace("-", "\u2212")
+    return f"{TREND_ARROWS[word]} {change} over the last minute"
+
+
+class AttentionPanel(QWidget):
+    """The attention share now: "72%" over "facing the screen", a bar, the trend and what it is not."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.setSpacing(4)
+        self.value = QLabel("\u2013")
+        self.value.setFont(theme.font(30, bold=True))
+        self.caption = QLabel("facing the screen")
+        self.caption.setObjectName("muted")
+        self.caption.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("share")
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(6)
+        self.trend = QLabel("")
+        self.trend.setObjectName("muted")
+        self.trend.setFont(theme.font(9.5))
+        self.trend.setWordWrap(True)
+        note = QLabel("Head orientation only: not concentration or learning.")
+        note.setObjectName("faint")
+        note.setWordWrap(True)
+        note.setFont(theme.font(9))
+        for w in (self.value, self.caption, self.bar, self.trend):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        layout.addWidget(note)
+        self.setToolTip(ATTENTION_MEANING)
+
+    def show_sample(self, sample, min_faces: int, trend: float | None = None) -> None:
+        state, title, detail = attention_status(sample, min_faces)
+        if state == "value":
+            self.value.setText(f"{sample.attention:.0%}")
+            self.caption.setText("facing the screen")
+            self.bar.setValue(round(100 * sample.attention))
+            self.trend.setText(attention_trend_text(trend))
+        else:  # withheld: a dash, in the words the mood uses
+            self.value.setText("\u2013")
+            self.caption.setText(title if state != "idle" else "facing the screen")
+            self.bar.setValue(0)
+            self.trend.setText("")
+        self.setAccessibleDescription(f"{self.value.text()} {self.caption.text()}. {detail}".strip())
