@@ -18,7 +18,8 @@ from classwatch.errors import SessionError  # noqa: E402
 from classwatch.session import SessionStatus, SessionStore, TimeBase, summarize  # noqa: E402
 from classwatch.cli.export import register  # noqa: E402
 from classwatch.session.model import ATTENTION_MEANING  # noqa: E402
-from classwatch.ui.report_pdf import _signed, write_pdf_report  # noqa: E402
+from classwatch.ui.report_page import signed  # noqa: E402
+from classwatch.ui.report_pdf import write_pdf_report  # noqa: E402
 from session_samples import T0, build, demo_session  # noqa: E402
 
 
@@ -135,13 +136,13 @@ def test_attention_has_a_figure_a_chart_a_column_and_says_what_it_is(tmp_path: P
     summary = summarize(data)
     text = _report_text(tmp_path, data)
     # The key figure, beside the mood (the values line up in one row of the layout text).
-    assert f"{_signed(summary.mean_mood_index)} {summary.mean_attention:.0%} {summary.mean_faces:.1f}" in text
+    assert f"{signed(summary.mean_mood_index)} {summary.mean_attention:.0%} {summary.mean_faces:.1f}" in text
     assert "facing the" in text  # the card label (how it wraps depends on the fonts installed)
     assert "Attention over time" in text
     assert "Thick line: share of participants facing the screen per 30 s" in text
     # Per stretch, between the readings and the mood: the dip during group work.
     group_work = next(s for s in summary.segments if s.label == "Group work")
-    assert f"Group work {group_work.readings} {group_work.attention:.0%} {_signed(group_work.mood_index)}" in text
+    assert f"Group work {group_work.readings} {group_work.attention:.0%} {signed(group_work.mood_index)}" in text
     assert " ".join(ATTENTION_MEANING.split()) in text
 
 

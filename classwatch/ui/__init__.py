@@ -15,6 +15,6 @@ its own beyond display helpers.
 - ``live``         ring buffer, trend and point thinning (numpy, no Qt)
 - ``region_picker``, ``geometry``  the capture-region overlay; logical <-> capture pixel math (no Qt)
 - ``settings_dialog``, ``autostart``  settings with policy locks; start on login per OS
-- ``session_browser``, ``report_pdf``  past sessions, exports, the PDF report
+- ``session_browser``, ``report_pdf``  past sessions, exports, the PDF report (``report_page``: the page and its cursor; ``report_charts``: the charts)
 - ``bookmark``, ``icons``, ``theme``  bookmark popup, icons, look
 """
