@@ -103,7 +103,8 @@ class RoomCoverage:
     most faces found in any reading of the last ``recent_s`` seconds. The
     recent maximum follows students who arrive or leave, and one reading where
     the detector misses a few faces does not lower it. Readings with a tile
-    grid (a gallery held up to the camera) keep their gallery coverage.
+    grid (a gallery held up to the camera) keep their gallery coverage. The
+    attention share is taken over the faces expected too.
     """
 
     def __init__(self, class_size: int = 0, recent_s: float = RECENT_S) -> None:
@@ -121,4 +122,10 @@ class RoomCoverage:
         while self._seen[0][0] < mood.t - self.recent_s:
             self._seen.popleft()
         expected = self.class_size or max(faces for _, faces in self._seen)
-        return replace(mood, coverage=min(mood.faces / expected, 1.0) if expected else 0.0)
+        coverage = min(mood.faces / expected, 1.0) if expected else 0.0
+        # Attention over the faces expected, as a gallery's is over its video tiles: a student whose
+        # face is not found (turned to a neighbour, head down on the desk) is not facing the front.
+        attention = mood.attention
+        if attention is not None and expected > mood.faces:
+            attention = attention * mood.faces / expected
+        return replace(mood, coverage=coverage, attention=attention)

@@ -93,3 +93,12 @@ def test_room_coverage_starts_again_when_time_goes_back():
 def test_gallery_coverage_is_left_alone():
     s = aggregate(0.0, layout(6), tracks(["happy", "sad", "happy"]))
     assert RoomCoverage(class_size=30)(layout(6), s) is s
+
+
+def test_room_attention_is_over_the_faces_expected():
+    room = RoomCoverage(class_size=25)
+    facing = np.array([True] * 15 + [False] * 5)
+    posed = Tracks(np.arange(20), tracks(["neutral"] * 20).probs, np.zeros((20, 2), np.float32))
+    s = room(ROOM, aggregate(0.0, ROOM, posed, facing=facing))
+    assert s.attention == pytest.approx(15 / 25)  # five students not found are not facing the front
+    assert room(ROOM, aggregate(1.0, ROOM, tracks(["neutral"] * 20))).attention is None  # attention off stays off
