@@ -291,3 +291,22 @@ def test_ctrl_c_ends_cleanly_with_the_readings_made(monkeypatch, capsys, tmp_pat
     while not camera.released and time.monotonic() < deadline:
         time.sleep(0.01)
     assert camera.released and not any(t.name == "camera grabber" for t in threading.enumerate())
+
+
+def test_a_camera_session_records_what_the_apps_camera_sessions_do(monkeypatch, capsys, tmp_path):
+    """``analyze --camera --record`` records the settings an app session of the camera does (``runtime.SessionSpec``
+    with the room's class size): every field of the pipeline configuration, the sampling rate and the class size."""
+    from classwatch.policy import load_effective
+    from classwatch.runtime import session_settings
+    from classwatch.session import SessionStore
+
+    db = tmp_path / "sessions.db"
+    plug_in(monkeypatch, FakeCamera())
+    assert main(["analyze", "--camera", "0", "--seconds", "0.1", "--record", "room", "--db", str(db), "--json"]) == 0
+    capsys.readouterr()
+    effective = load_effective()
+    s = effective.settings
+    app = session_settings(effective.pipeline_config(), s.sample_every_s, {"class_size": s.class_size})
+    with SessionStore(db) as store:
+        info = store.get("room")
+    assert info.settings == app and info.source == "camera 0" and info.sample_count == 1

@@ -275,3 +275,38 @@ def test_failed_record_leaves_no_session(tmp_path, capsys):
 def test_version():
     proc = run_cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("classwatch ")
+
+
+def test_analyze_record_and_the_app_record_the_same_settings(tmp_path, capsys):
+    """One recorder for both front ends: a session of ``analyze --record`` and one recorded the app's way
+    (the run loop with a ``runtime.Recorder``, its ``SessionSpec`` made as the controller makes it) carry
+    the same settings keys: every field of the pipeline configuration, and the sampling rate."""
+    from dataclasses import fields
+
+    from classwatch.pipeline import Pipeline, PipelineConfig
+    from classwatch.policy import load_effective
+    from classwatch.runtime import LoopingSource, Reading, Recorder, RunControl, SessionSpec, run
+    from classwatch.session import SessionStore, TimeBase
+
+    db = tmp_path / "sessions.db"
+    assert main(["analyze", str(DEMO_VIDEO), "--every", "5", "--min-faces", "4", "--record", "cli", "--db", str(db)]) == 0
+    capsys.readouterr()
+
+    s = load_effective().settings  # the app: the settings in force, the demo video served like the screen
+    spec = SessionSpec("demo", load_effective().pipeline_config(), s.sample_every_s, keep_tracks=s.keep_tracks, name="app")
+    recorder, control = Recorder(db, spec), RunControl()
+    for event in run(lambda: LoopingSource(DEMO_VIDEO, s.sample_every_s), lambda: Pipeline(spec.config),
+                     s.sample_every_s, control=control, recorder=recorder):
+        if isinstance(event, Reading):
+            control.stop()
+    recorder.close()
+
+    with SessionStore(db) as store:
+        app, cli = store.get("app"), store.get("cli")
+    assert set(cli.settings) == set(app.settings) == {"every_s"} | {f.name for f in fields(PipelineConfig)}
+    assert cli.settings["every_s"] == 5.0 and app.settings["every_s"] == s.sample_every_s
+    assert cli.settings["min_faces"] == 4 and app.settings["min_faces"] == s.min_faces
+    assert {key: cli.settings[key] for key in cli.settings if key not in ("every_s", "min_faces")} == {
+        key: app.settings[key] for key in app.settings if key not in ("every_s", "min_faces")}
+    assert (cli.time_base, app.time_base) == (TimeBase.MEDIA, TimeBase.WALL)
+    assert (cli.detector, cli.model_name, cli.model_version) == (app.detector, app.model_name, app.model_version)

@@ -8,7 +8,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,38 +80,82 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
-def _pipeline(args: argparse.Namespace):
-    """The pipeline for the settings in force (attention, facing limits, smoothing), with what the flags changed."""
-    from ..pipeline import Pipeline
-
-    config = replace(args.effective.pipeline_config(), detector=args.detector, model=args.model,
-                     emotions=args.emotions, min_faces=args.min_faces)
-    return Pipeline(config)
+def _config(args: argparse.Namespace):
+    """The pipeline configuration in force (attention, facing limits, smoothing), with what the flags changed."""
+    return replace(args.effective.pipeline_config(), detector=args.detector, model=args.model,
+                   emotions=args.emotions, min_faces=args.min_faces)
 
 
-def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callable | None = None) -> list[dict]:
-    """Run the pipeline over every input; ``on_result(pipeline, result, t)`` sees each frame as it
-    is made, with ``t`` counted from the start of the first input (inputs follow each other in time).
+@contextmanager
+def recording(args: argparse.Namespace, source: str, live: bool, extra: dict | None = None) -> Iterator:
+    """``analyze --record NAME``: yields the ``runtime.Recorder`` that commits each reading of the
+    run to the session store as soon as it is made (None without --record).
+
+    The session records what the app records (``runtime.SessionSpec``): the full pipeline
+    configuration and the sampling rate. A file run that fails or is interrupted leaves
+    no session behind, so the same command can be run again. A live run (camera) keeps
+    what it recorded: those minutes of the lesson will not come again.
+    """
+    if not args.record:
+        yield None
+        return
+    from ..runtime import Recorder, SessionSpec
+    from ..session import SessionStore, TimeBase
+
+    started = time.time()
+    settings = args.effective.settings
+    db_path = args.effective.db_path(args.db)
+    with SessionStore(db_path) as store:  # opened now: a database that cannot be used fails before any work
+        if settings.retention_days:  # 0 = keep forever
+            store.apply_retention(settings.retention_days)
+    # Files are read faster or slower than they play: their readings carry media time, from `started`.
+    spec = SessionSpec(source, _config(args), args.every, TimeBase.WALL if live else TimeBase.MEDIA,
+                       settings.keep_tracks, args.record, extra or {})
+    recorder = Recorder(db_path, spec, started_at=None if live else started)
+    try:
+        yield recorder
+    except BaseException:
+        recorder.close(discard=not live)
+        raise
+    recorder.close()
+
+
+@contextmanager
+def _readings(make_source: Callable, pipeline, args: argparse.Namespace, **run_args) -> Iterator[Iterator]:
+    """The readings (``runtime.Reading``) of ``runtime.run`` over one source. A fault ends the
+    run (raised, not retried); the source is let go of when the block ends, however it ends."""
+    from ..runtime import Reading, run
+
+    events = run(make_source, lambda: pipeline, args.every, retry_s=None, **run_args)
+    try:
+        yield (event for event in events if isinstance(event, Reading))
+    finally:
+        events.close()
+
+
+def analyze_paths(paths: list[Path], args: argparse.Namespace, recorder=None) -> list[dict]:
+    """Run the pipeline over every input, each reading recorded by ``recorder`` (a
+    ``runtime.Recorder``, or None) on one time axis: inputs follow each other in time.
 
     No face in any input is a NoFacesError. Among several inputs, one without a face is
     reported like the others, with a warning: one blank screenshot must not lose the rest.
     """
+    from ..pipeline import Pipeline
     from ..serialize import frame_to_dict
     from ..sources import FolderSource, open_source
 
     sources = [open_source(path, args.every) for path in paths]  # every path is checked before any work
-    pipeline = _pipeline(args)
+    pipeline = Pipeline(_config(args))
+    origin = recorder.started_at if recorder is not None else time.time()
     inputs, faceless, offset = [], [], 0.0
     for path, source in zip(paths, sources):
         pipeline.reset()
         frames = []
-        for frame in source:
-            result = pipeline.process(frame)
-            if on_result:
-                on_result(pipeline, result, offset + result.t)
-            frames.append(frame_to_dict(result))
-            if isinstance(source, FolderSource):  # a folder is one time series: say which file each frame is
-                frames[-1]["file"] = str(source.files[frame.index])
+        with _readings(lambda s=source: s, pipeline, args, recorder=recorder, origin=origin + offset) as readings:
+            for reading in readings:
+                frames.append(frame_to_dict(reading.result))
+                if isinstance(source, FolderSource):  # a folder is one time series: say which file each frame is
+                    frames[-1]["file"] = str(source.files[reading.index])
         if not any(frame["faces"] for frame in frames):
             faceless.append(path)
         inputs.append({"path": str(path), "frames": frames})
@@ -124,61 +168,12 @@ def analyze_paths(paths: list[Path], args: argparse.Namespace, on_result: Callab
     return inputs
 
 
-@contextmanager
-def recording(args: argparse.Namespace, source: str, live: bool) -> Iterator[Callable]:
-    """``analyze --record NAME``: yields the ``on_result`` that commits each sample to the
-    session store as soon as it is made.
-
-    A file run that fails or is interrupted leaves no session behind, so the same
-    command can be run again. A live run (camera) keeps what it recorded: those
-    minutes of the lesson will not come again.
-    """
-    from ..session import SessionStore, TimeBase
-
-    started = time.time()
-    settings = args.effective.settings
-    with SessionStore(args.effective.db_path(args.db)) as store:
-        if settings.retention_days:  # 0 = keep forever
-            store.apply_retention(settings.retention_days)
-        writer = None
-
-        def record(pipeline, result, t: float) -> None:
-            nonlocal writer
-            if writer is None:  # opened on the first result: a bad input must not leave an empty session
-                card = pipeline.classifier.card if pipeline.classifier else None
-                writer = store.start_session(
-                    args.record,
-                    started_at=started,
-                    source=source,
-                    detector=args.detector,
-                    model_name=card.name if card else "",
-                    model_version=card.version if card else "",
-                    settings={"every": args.every, "min_faces": args.min_faces, "emotions": args.emotions,
-                              **({"class_size": settings.class_size} if live else {})},
-                    keep_tracks=settings.keep_tracks,
-                    # Files are read faster or slower than they play: their samples carry media time.
-                    time_base=TimeBase.WALL if live else TimeBase.MEDIA,
-                )
-            # Live: t is on the camera's monotonic clock, which a clock change during the lesson cannot move.
-            writer.append(result.mood, started + t)
-
-        try:
-            yield record
-        except BaseException:
-            if writer is not None and not live:
-                writer.close()
-                store.delete(writer.name)
-            raise
-        finally:
-            if writer is not None:
-                writer.close()
-
-
 def analyze_camera(args: argparse.Namespace, on_frame: Callable[[dict], None]) -> None:
     """``analyze --camera N``: ``on_frame`` gets each reading's dict as it is made, until
     ``--seconds`` or Ctrl-C (KeyboardInterrupt); an unplugged camera is a CaptureError.
     With ``--record``, what was recorded before either stays recorded."""
     from ..aggregate import RoomCoverage
+    from ..pipeline import Pipeline
     from ..serialize import frame_to_dict
     from ..sources import CameraSource
 
@@ -186,23 +181,20 @@ def analyze_camera(args: argparse.Namespace, on_frame: Callable[[dict], None]) -
     if not settings.camera:
         why = args.effective.lock_reason if args.effective.is_locked("camera") else "it is turned off in the settings"
         raise PolicyError(f"--camera: the camera may not be used: {why}")
-    pipeline = _pipeline(args)  # before the camera opens: loading the models takes a moment
-    source = CameraSource(args.camera, args.every, args.seconds)
-    room = RoomCoverage(settings.class_size)
-    record = recording(args, f"camera {args.camera}", live=True) if args.record else nullcontext()
-    readings = 0
+    pipeline = Pipeline(_config(args))  # before the camera opens: loading the models takes a moment
+    made = 0
     try:
-        with record as on_result:
-            for frame in source:
-                result = pipeline.process(frame)
-                result = replace(result, mood=room(result.layout, result.mood))
-                if on_result:
-                    on_result(pipeline, result, result.t)
-                readings += 1
-                on_frame(frame_to_dict(result))
+        with (recording(args, f"camera {args.camera}", live=True, extra={"class_size": settings.class_size}) as recorder,
+              # Opened before the run starts its clock: --seconds and each reading's t count from the first picture.
+              closing(CameraSource(args.camera, args.every)) as camera,
+              _readings(lambda: camera, pipeline, args, recorder=recorder,
+                        room=RoomCoverage(settings.class_size), seconds=args.seconds) as readings):
+            for reading in readings:
+                made += 1
+                on_frame(frame_to_dict(reading.result))
     except CaptureError as exc:
-        if args.record and readings:
-            raise CaptureError(f"{exc}; session {args.record!r} keeps the {readings} reading(s) made before") from None
+        if args.record and made:
+            raise CaptureError(f"{exc}; session {args.record!r} keeps the {made} reading(s) made before") from None
         raise
 
 
@@ -259,8 +251,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.camera is not None:
         return _analyze_camera(args)
     paths = args.paths or [asset_path("demo/zoom_gallery_4tiles.mp4")]
-    with recording(args, " ".join(map(str, paths)), live=False) if args.record else nullcontext() as record:
-        inputs = analyze_paths(paths, args, record)
+    with recording(args, " ".join(map(str, paths)), live=False) as recorder:
+        inputs = analyze_paths(paths, args, recorder)
     if args.json:
         _print_json(inputs)
         return 0
