@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import DEMO_VIDEO, SHARED_DATA
 from faces import ASTRONAUT
+from synthetic import render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
@@ -16,7 +17,6 @@ from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
 from classwatch.scoring import load_labels, score_faces
 from classwatch.sources import VideoSource
-from classwatch.synthetic import render_gallery
 from classwatch.types import FaceDetections, Frame
 
 GALLERIES = SHARED_DATA / "galleries"
@@ -172,6 +172,16 @@ def test_no_face_is_reported_on_an_avatar_or_a_panel(real):
         faces = pipeline.process(Frame(cv2.imread(str(label.path)), 0.0)).faces
         score = score_faces(faces.boxes, label)
         assert score.on_avatars == 0 and score.misses == 0, name
+
+
+def test_a_small_capture_of_a_large_gallery_still_gets_its_tiles(yunet, real):
+    """Meet's 75-tile grid captured at 960x600: gutters of two pixels are found in the frame
+    searched twice as large."""
+    label = real["meet_grid75.png"]
+    image = cv2.imread(str(label.path))
+    small = cv2.resize(image, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)
+    layout = layout_of(small, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,14 @@ a room, a single portrait, a classroom camera), and every face counts.
 
 Frames wider or taller than ``WORK_SIDE`` (4K) are searched at half size:
 tile sides stay lines, and the searches cost in proportion to the pixels.
+Frames smaller than ``SMALL_SIDE`` are searched twice, as they are and
+enlarged ``SMALL_ZOOM`` times (pixels repeated, so a line stays sharp): in a
+small capture a gutter is two or three pixels, narrower than the
+neighbourhood a line is judged against (``edges.py``). The layout that puts
+more faces in video tiles wins, less one for each tile of a size no other
+tile has (a window or a pillar in a room's picture): measured on the real
+screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968 and tiles
+right 120 -> 122 of 147, the same at their own size.
 """
 
 from __future__ import annotations
@@ -49,6 +57,9 @@ from .rectangles import Rect, around_face, lattice_cells, lattice_pitch, of_size
 
 #: Frames are searched with their long side at most this many pixels, shrunk by a whole factor.
 WORK_SIDE = 3000
+#: Frames with a long side under SMALL_SIDE are also searched SMALL_ZOOM times larger.
+SMALL_SIDE = 1000
+SMALL_ZOOM = 2
 #: Sizes within this fraction (or SIZE_SLACK pixels) are the same tile size.
 SIZE_TOLERANCE = 0.03
 SIZE_SLACK = 2
@@ -82,16 +93,37 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
     height, width = image.shape[:2]
     # A whole factor keeps every tile the same size in pixels (at 0.74, tiles of one gallery come
     # out 213, 214 or 215 pixels wide, and the search for one size misses some).
-    scale = 1.0 / int(np.ceil(max(height, width) / WORK_SIDE))
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    work = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    work_grey = grey if scale == 1.0 else cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-    tiles = _tiles(work_grey, LineMaps.of(work), _scaled_faces(faces, scale))
-    if not tiles:
-        return TileLayout.whole_frame(width, height)
-    boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
-    boxes = np.round(boxes).astype(np.int32)
-    return TileLayout(boxes, shows_video(grey, boxes), grid=True)
+    scales = [1.0 / int(np.ceil(max(height, width) / WORK_SIDE))]
+    if max(height, width) < SMALL_SIDE:
+        scales.append(float(SMALL_ZOOM))
+    best = None
+    for scale in scales:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST
+        work = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
+        work_grey = grey if scale == 1.0 else cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+        tiles = _tiles(work_grey, LineMaps.of(work), _scaled_faces(faces, scale))
+        if not tiles:
+            continue
+        boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
+        boxes = np.round(boxes).astype(np.int32)
+        layout = TileLayout(boxes, shows_video(grey, boxes), grid=True)
+        score = _explained(layout, faces)
+        if best is None or score > best[0]:
+            best = (score, layout)
+    return best[1] if best is not None else TileLayout.whole_frame(width, height)
+
+
+def _explained(layout: TileLayout, faces: FaceDetections) -> int:
+    """How well a layout explains the faces: faces in video tiles, less the tiles of a size no
+    other tile has (a window frame or a pillar in a room's picture is a rectangle of its own)."""
+    c = faces.boxes[:, :2] + faces.boxes[:, 2:] / 2
+    b = layout.boxes[layout.video]
+    inside = (c[:, None, 0] >= b[None, :, 0]) & (c[:, None, 0] < b[None, :, 0] + b[None, :, 2]) & (
+        c[:, None, 1] >= b[None, :, 1]) & (c[:, None, 1] < b[None, :, 1] + b[None, :, 3])
+    sizes = layout.boxes[:, 2:].astype(np.float64)
+    alike = np.all(np.abs(sizes[:, None] - sizes[None]) <= 0.05 * sizes[:, None], axis=2).sum(axis=1)
+    return int(inside.any(axis=1).sum()) - int(np.count_nonzero(alike == 1))
 
 
 class _Faces:

@@ -1,0 +1,62 @@
+"""The real screenshots captured larger or smaller: does reading a call depend on the capture size?
+
+    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5]
+
+A teacher's capture of the same call can be half or twice the size of the
+development screenshots (a smaller window, another screen). Each labelled
+screenshot is resized (INTER_AREA down, INTER_LINEAR up), its labels with it,
+and read by a fresh pipeline (no expressions, no attention); printed per
+scale: face recall and precision, faces on avatars, and the screenshots whose
+tile and camera-off counts are right (the wrong ones named), scored as
+``classwatch.scoring`` says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
+from classwatch.scoring import load_labels, score_faces  # noqa: E402
+from classwatch.sources import read_image  # noqa: E402
+from classwatch.types import Frame  # noqa: E402
+
+GALLERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "galleries"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--galleries", type=Path, default=GALLERIES)
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5])
+    args = parser.parse_args()
+    if not (args.galleries / "labels.json").is_file():
+        sys.exit(f"error: no labelled screenshots at {args.galleries}")
+    cv2.setNumThreads(1)
+    labels = [label for label in load_labels(args.galleries) if not label.video]
+    pipeline = Pipeline(PipelineConfig(emotions=False, attention=False, redetect_s=0))
+    for scale in args.scales:
+        total, wrong = None, []
+        for label in labels:
+            image = read_image(label.path)
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            scaled = dataclasses.replace(label, faces=label.faces * scale, avatars=label.avatars * scale)
+            pipeline.reset()
+            result = pipeline.process(Frame(image, 0.0))
+            score = score_faces(result.faces.boxes, scaled)
+            total = score if total is None else total + score
+            if (len(result.layout), int((~result.layout.video).sum())) != (label.tiles, label.camera_off):
+                wrong.append(label.path.stem)
+        print(
+            f"scale {scale:4.2f}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
+            f"  tiles right {len(labels) - len(wrong)} of {len(labels)}" + (f" (wrong: {', '.join(wrong)})" if wrong else "")
+        )
+
+
+if __name__ == "__main__":
+    main()
