@@ -1,16 +1,16 @@
 """Where frames come from: an image, a video file, a folder of images, the screen or a camera.
 
-Every source is an iterable of ``Frame``. Reading problems become
-``InputError`` / ``CaptureError`` with a one-line message, raised when the
-source is opened (so a bad path or a missing camera fails before any work is
-done) or, for the live sources (screen, camera), when a grab fails. The live
-sources also have ``grab(t, index)``, which the app's worker calls on its own
-schedule.
+A file source (image, video, folder) is an iterable of ``Frame``; a live
+source (screen, camera) has ``grab(t, index)`` instead, which the run loop
+(``runtime/loop.py``) calls on its own schedule: the pacing lives there, once,
+for the CLI and the app alike. Reading problems become ``InputError`` /
+``CaptureError`` with a one-line message, raised when the source is opened (so
+a bad path or a missing camera fails before any work is done) or, for the live
+sources, when a grab fails.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
@@ -190,7 +190,7 @@ def region_on_screen(region: Region, monitors: list[dict]) -> dict:
 
 
 class ScreenSource:
-    """Grabs a region of the screen with mss, one frame every ``every`` seconds of wall time.
+    """Grabs a region of the screen with mss, a frame at each ``grab`` (paced by the run loop).
 
     A fresh mss handle is opened for every grab: mss caches the monitor list,
     and at one grab per second the re-read (about a millisecond) is what turns
@@ -198,9 +198,8 @@ class ScreenSource:
     stale rectangle.
     """
 
-    def __init__(self, region: Region, every: float = 1.0) -> None:
+    def __init__(self, region: Region) -> None:
         self.region = region
-        self.every = every
         self.grab()  # fail at start, not at the first sample
 
     def grab(self, t: float = 0.0, index: int = 0) -> Frame:
@@ -215,21 +214,6 @@ class ScreenSource:
             raise CaptureError(f"screen capture failed: {exc}") from None
         bgra = np.asarray(shot, np.uint8)
         return Frame(np.ascontiguousarray(bgra[:, :, :3]), t, index)
-
-    def __iter__(self) -> Iterator[Frame]:
-        return wall_clock_frames(self.grab, self.every)
-
-
-def wall_clock_frames(grab: Callable[[float, int], Frame], every: float, seconds: float | None = None) -> Iterator[Frame]:
-    """``grab(t, index)`` every ``every`` seconds of wall time (t: seconds since the first
-    grab), for ``seconds`` (frames due before then) or for ever. ``every`` > 0."""
-    start, due, index = time.monotonic(), 0.0, 0
-    while seconds is None or due < seconds:
-        time.sleep(max(0.0, start + due - time.monotonic()))
-        yield grab(time.monotonic() - start, index)
-        index += 1
-        # An analysis slower than `every` skips the ticks it missed instead of falling ever further behind.
-        due = max(due + every, math.ceil((time.monotonic() - start) / every) * every)
 
 
 # --- cameras
@@ -313,18 +297,17 @@ class _Grabber(threading.Thread):
 
 
 class CameraSource:
-    """A camera (``cv2.VideoCapture(index)``), one frame every ``every`` seconds of wall time,
-    for ``seconds`` or until interrupted.
+    """A camera (``cv2.VideoCapture(index)``): ``grab`` returns its newest picture (the
+    run loop decides when).
 
     InputError when it is made if the camera cannot be opened or sends no
     picture; CaptureError from a grab once its pictures have stopped for
-    CAMERA_LOST_S (unplugged). Iterating closes it at the end; a caller of
-    ``grab`` calls ``close()`` (or drops the source) when done.
+    CAMERA_LOST_S (unplugged). Its user calls ``close()`` (or drops the
+    source) when done.
     """
 
-    def __init__(self, index: int, every: float = 1.0, seconds: float | None = None,
-                 capture: Callable[[int], Capture] | None = None) -> None:
-        self.index, self.every, self.seconds = index, every, seconds
+    def __init__(self, index: int, capture: Callable[[int], Capture] | None = None) -> None:
+        self.index = index
         cap = (capture or open_camera)(index)
         if not cap.isOpened():
             cap.release()
@@ -354,12 +337,6 @@ class CameraSource:
         """Let go of the camera (safe to call twice)."""
         self._grabber.stop.set()
         self._grabber.join(timeout=2 * CAMERA_LOST_S)
-
-    def __iter__(self) -> Iterator[Frame]:
-        try:
-            yield from wall_clock_frames(self.grab, self.every, self.seconds)
-        finally:
-            self.close()
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ import pytest
 from classwatch import sources
 from classwatch.cli import main
 from classwatch.errors import CaptureError, InputError
-from classwatch.sources import CameraInfo, CameraSource, list_cameras, wall_clock_frames
-from classwatch.types import Frame
+from classwatch.pipeline import FrameResult
+from classwatch.runtime import Reading, run
+from classwatch.sources import CameraInfo, CameraSource, list_cameras
+from classwatch.types import FaceDetections, Frame, MoodSample, TileLayout, Tracks
 from conftest import REPO
 
 FACE = cv2.imread(str(REPO / "assets" / "demo" / "participant_1.jpg"))  # one face, no tiles: a (tiny) room
@@ -81,10 +83,31 @@ def plug_in(monkeypatch, camera):
 # --- the source
 
 
-def test_frames_every_n_seconds_of_wall_time_then_released():
+class Keep:
+    """A pipeline that keeps the frames it is given and finds nothing in them."""
+
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+
+    def process(self, frame: Frame) -> FrameResult:
+        self.frames.append(frame)
+        return FrameResult(frame.t, TileLayout.empty(), FaceDetections.empty(), None, Tracks.empty(), MoodSample.empty(frame.t))
+
+
+def read(make_source, every: float, seconds: float | None = None) -> tuple[list[Frame], list[Reading]]:
+    """The frames the run loop (as ``analyze --camera`` runs it) reads from ``make_source()``."""
+    keep = Keep()
+    readings = []
+    for event in run(make_source, lambda: keep, every, retry_s=None, seconds=seconds):
+        if isinstance(event, Reading):
+            readings.append(event)
+    return keep.frames, readings
+
+
+def test_the_run_loop_reads_a_frame_every_n_seconds_of_wall_time_then_releases_it():
     camera = FakeCamera()
-    frames = list(CameraSource(0, every=0.1, seconds=0.35, capture=lambda i: camera))
-    assert [f.index for f in frames] == [0, 1, 2, 3]
+    frames, readings = read(lambda: CameraSource(0, capture=lambda i: camera), every=0.1, seconds=0.35)
+    assert [f.index for f in frames] == [r.index for r in readings] == [0, 1, 2, 3]
     ts = [f.t for f in frames]
     assert ts[0] < 0.05 and all(0.08 < b - a < 0.2 for a, b in zip(ts, ts[1:]))
     assert frames[0].image.shape == FACE.shape and frames[0].image.dtype == np.uint8
@@ -107,8 +130,11 @@ def test_a_grab_gets_the_newest_picture_not_one_queued_since_the_last():
 
 def test_grey_and_bgra_pictures_become_bgr():
     for picture in (np.zeros((20, 30), np.uint8), np.zeros((20, 30, 4), np.uint8)):
-        (frame,) = CameraSource(0, every=1, seconds=0.5, capture=lambda i, p=picture: FakeCamera(p))
-        assert frame.image.shape == (20, 30, 3)
+        source = CameraSource(0, capture=lambda i, p=picture: FakeCamera(p))
+        try:
+            assert source.grab().image.shape == (20, 30, 3)
+        finally:
+            source.close()
 
 
 def test_a_camera_that_cannot_be_opened_names_its_index(monkeypatch):
@@ -125,11 +151,13 @@ def test_a_camera_that_sends_nothing_is_an_input_error(fast):
 
 
 def test_unplugged_mid_session_is_a_capture_error_after_the_frames_before(fast):
-    frames = []
+    camera = FakeCamera(unplug_after=2)
+    keep = Keep()
     with pytest.raises(CaptureError, match="camera 0 stopped sending pictures"):
-        for frame in CameraSource(0, every=0.05, capture=lambda i: FakeCamera(unplug_after=2)):
-            frames.append(frame)
-    assert len(frames) == 2
+        for _ in run(lambda: CameraSource(0, capture=lambda i: camera), lambda: keep, 0.05, retry_s=None):
+            pass
+    assert len(keep.frames) == 2
+    assert camera.released  # the loop let go of it on the way out
 
 
 def test_a_grabber_that_stopped_reports_the_camera_gone(fast):
@@ -152,14 +180,25 @@ def test_a_source_nobody_closes_lets_go_of_the_camera():
     assert not grabber.is_alive() and camera.released
 
 
-def test_wall_clock_skips_the_ticks_a_slow_analysis_missed():
-    frames = []
-    for frame in wall_clock_frames(lambda t, i: Frame(np.zeros((4, 4, 3), np.uint8), t, i), every=0.05, seconds=0.3):
-        frames.append(frame)
-        if frame.index == 0:
-            time.sleep(0.12)  # the first analysis overran two ticks
-    ts = [f.t for f in frames]
-    assert len(frames) == 4 and 0.14 < ts[1] < 0.2  # next due tick after 0.12 s is 0.15 s
+def test_a_slow_analysis_skips_the_ticks_it_missed_on_the_real_clock():
+    """The run loop's dropping (exact, on a fake clock, in test_runtime) with a camera on the real clock:
+    after an overrun the next grab comes at a tick of the grid, never a queued one."""
+
+    class Slow(Keep):
+        def process(self, frame: Frame) -> FrameResult:
+            if frame.index == 0:
+                time.sleep(0.12)  # the first analysis overran two ticks
+            return super().process(frame)
+
+    slow = Slow()
+    camera = CameraSource(0, capture=lambda i: FakeCamera())  # opened before the clock starts, as analyze --camera does
+    events = list(run(lambda: camera, lambda: slow, 0.05, retry_s=None, seconds=0.4))
+    ts = [f.t for f in slow.frames]
+    assert len(ts) >= 2 and ts[0] < 0.01
+    tick = round(ts[1] / 0.05)
+    assert tick >= 3 and abs(ts[1] - 0.05 * tick) < 0.02, ts  # 0.15 s (the first tick due after 0.12 s) or later on a busy machine
+    assert events[-1].stats.dropped >= 2
+    assert camera._grabber.cap.released  # the loop closed it
 
 
 # --- listing cameras

@@ -247,4 +247,20 @@ def test_a_camera_that_cannot_be_opened_says_it_keeps_trying(monkeypatch):
 
     monkeypatch.setattr(sources, "CameraSource", refuse)
     with pytest.raises(InputError, match=r"^Cannot open camera 3: not connected, or in use by another program\. Trying again"):
-        AppCamera(3, 1.0)
+        AppCamera(3)
+
+
+def test_the_controller_tells_the_views_whether_a_gallery_or_a_room_is_read(qtbot, isolated, camera):  # noqa: F811
+    c = make_controller(qtbot, isolated)
+    assert c.dashboard.source_kind == c.compact.source_kind == "screen"
+    assert "video-call gallery" in c.dashboard.gauge.detail
+    save(source="camera", camera_index=2, class_size=25)
+    c._settings_saved(None)  # what the settings dialog's Save does
+    assert c.dashboard.source_kind == c.compact.source_kind == "camera"
+    assert c.compact.class_size == 25 and c.dashboard.trust.class_size == 25
+    assert c.dashboard.gauge.detail == "Press Start to read the classroom camera."
+    assert c.dashboard.trust.tiles.label.text() == "expected" and c.dashboard.attention.caption.text() == "facing the front"
+    save(source="screen")
+    c._settings_saved(None)
+    assert c.dashboard.source_kind == "screen" and c.dashboard.trust.tiles.label.text() == "tiles"
+    c.shutdown()

@@ -445,3 +445,100 @@ def test_compact_window_shows_one_attention_figure(qtbot):
     assert c.attention.text() == "\u2013 facing" and "Too few faces" in c.attention.toolTip()
     c.set_attention(False)
     assert not c.attention.isVisible() and c.height() <= 130
+
+
+# --- the classroom camera's wording (issue 21) ----------------------------------------------
+
+
+def room_sample(t: float, faces: int, expected: int, attention: float | None = 0.6, mood: float | None = 0.2):
+    """A camera reading: no tiles (the whole frame is one), coverage = faces found / faces expected."""
+    from dataclasses import replace
+
+    return replace(mood_sample(t, mood, faces=faces, tiles=1, camera_off=0), coverage=faces / expected, attention=attention)
+
+
+def test_dashboard_speaks_of_a_gallery_on_the_screen_by_default(qtbot):
+    from classwatch.ui.dashboard import Dashboard
+
+    d = Dashboard(min_faces=3)
+    qtbot.addWidget(d)
+    d.show()
+    assert d.source_kind == "screen"
+    assert "video-call gallery" in d.gauge.detail and "gallery view" in d.hint.text()
+    assert "video-call gallery" in d.start_button.toolTip()
+    buf = LiveBuffer()
+    buf.append(attention_sample(0, 0.5, faces=10, tiles=12, camera_off=2), T0)
+    d.render(buf, T0)
+    assert d.trust.tiles.label.text() == "tiles" and d.trust.faces.label.text() == "faces analysed"
+    assert d.trust.off.isVisible() and d.trust.off.label.text() == "cameras off"
+    assert d.attention.caption.text() == "facing the screen"
+
+
+def test_dashboard_in_a_room_shows_faces_of_those_expected_and_facing_the_front(qtbot):
+    from classwatch.ui.dashboard import Dashboard
+
+    d = Dashboard(min_faces=3)
+    qtbot.addWidget(d)
+    d.show()
+    d.set_source_kind("camera")
+    assert "classroom camera" in d.gauge.detail and "video-call" not in d.gauge.detail
+    assert "point the camera at the class" in d.hint.text() and "classroom camera" in d.start_button.toolTip()
+    assert d.attention.caption.text() == "facing the front" and "front of the room" in d.attention.toolTip()
+    d.set_run_state("running")
+    buf = LiveBuffer()
+    for i in range(30):
+        buf.append(room_sample(i, 18, 24, attention=0.55), T0 + i)
+    d.render(buf, T0 + 29)
+    t = d.trust
+    assert (t.faces.label.text(), t.faces.value.text()) == ("faces found", "18")
+    assert (t.tiles.label.text(), t.tiles.value.text()) == ("expected", "24")
+    assert "18 faces found of 24 expected (75%)" in t.faces.toolTip()
+    assert not t.off.isVisible() and t.confidence.isVisible()
+    assert (d.attention.value.text(), d.attention.caption.text()) == ("55%", "facing the front")
+    assert "facing the front (right axis)" in d.timeline.legend.text()
+    qtbot.wait(50)  # let the layouts settle before the picture
+    d.grab().save("/tmp/room_dash.png")
+    # The class size entered in the settings is what is expected, even before a face is found.
+    d.set_source_kind("camera", class_size=30)
+    buf.append(room_sample(30, 0, 30, attention=None, mood=None), T0 + 30)
+    d.render(buf, T0 + 30)
+    assert (t.faces.value.text(), t.tiles.value.text()) == ("0", "30")
+    # Presence-only: the big figures speak of the room too.
+    d.set_presence_only(True)
+    d.render(buf, T0 + 30)
+    p = d.presence
+    assert p.tiles.label.text() == "expected" and not p.off.isVisible() and "cameras off" not in d.presence_note.text()
+    assert "facing the front" in d.timeline.legend.text()  # the new presence timeline too
+    assert "tiles" not in d.timeline.legend.text() and not d.timeline.tiles_curve.isVisible()
+    qtbot.wait(50)
+    d.grab().save("/tmp/room_dash_presence.png")
+    # Back to the screen: the gallery's words again.
+    d.set_source_kind("screen")
+    assert p.tiles.label.text() == "tiles" and not p.off.isHidden() and d.attention.facing == "facing the screen"
+    assert "facing the screen" in d.timeline.legend.text()
+    with pytest.raises(ValueError):
+        d.set_source_kind("webcam")
+
+
+def test_compact_window_in_a_room_shows_faces_of_those_expected(qtbot):
+    from classwatch.ui.compact import CompactWindow
+
+    c = CompactWindow()
+    qtbot.addWidget(c)
+    c.show()
+    buf = LiveBuffer()
+    buf.append(room_sample(0, 18, 24), T0)
+    c.render(buf)
+    assert c.faces.text() == "18 faces \u00b7 1 tiles \u00b7 0 off"  # the gallery's words, until told otherwise
+    c.set_source_kind("camera")
+    c.render(buf)
+    assert c.faces.text() == "18 faces of 24 expected" and "tiles" not in c.faces.text()
+    assert c.attention.text() == "60% facing" and "front of the room" in c.attention.toolTip()
+    buf.append(room_sample(1, 0, 1, attention=None, mood=None), T0 + 1)
+    c.render(buf)
+    assert c.faces.text() == "0 faces found"
+    c.set_source_kind("camera", class_size=28)
+    c.render(buf)
+    assert c.faces.text() == "0 faces of 28 expected"
+    with pytest.raises(ValueError):
+        c.set_source_kind("room")

@@ -186,7 +186,7 @@ def analyze_camera(args: argparse.Namespace, on_frame: Callable[[dict], None]) -
     try:
         with (recording(args, f"camera {args.camera}", live=True, extra={"class_size": settings.class_size}) as recorder,
               # Opened before the run starts its clock: --seconds and each reading's t count from the first picture.
-              closing(CameraSource(args.camera, args.every)) as camera,
+              closing(CameraSource(args.camera)) as camera,
               _readings(lambda: camera, pipeline, args, recorder=recorder,
                         room=RoomCoverage(settings.class_size), seconds=args.seconds) as readings):
             for reading in readings:

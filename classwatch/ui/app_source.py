@@ -45,10 +45,9 @@ def uses_camera(settings: Settings) -> bool:
 
 def app_source(settings: Settings) -> AppSource | None:
     """The live source the settings choose; None for the screen while no region is picked yet."""
-    every = settings.sample_every_s
     if uses_camera(settings):
         index = settings.camera_index
-        return AppSource(lambda: AppCamera(index, every), f"camera {index}", room=RoomCoverage(settings.class_size))
+        return AppSource(lambda: AppCamera(index), f"camera {index}", room=RoomCoverage(settings.class_size))
     if settings.region is None:
         return None
     region = settings.region
@@ -56,7 +55,7 @@ def app_source(settings: Settings) -> AppSource | None:
     def screen():
         from ..sources import ScreenSource
 
-        return ScreenSource(region, every)
+        return ScreenSource(region)
 
     return AppSource(screen, f"screen region {region}", blank_is_fault=True)
 
@@ -89,12 +88,12 @@ class AppCamera:
     wording ("... (unplugged?)") is written for a command that has ended.
     """
 
-    def __init__(self, index: int, every: float) -> None:
+    def __init__(self, index: int) -> None:
         from .. import sources  # looked up at each open: tests replace sources.CameraSource
 
         self.index = index
         try:
-            self.camera = sources.CameraSource(index, every)
+            self.camera = sources.CameraSource(index)
         except InputError as exc:
             raise InputError(f"{_capital(str(exc))}. Trying again\u2026") from None
 

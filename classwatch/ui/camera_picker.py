@@ -29,7 +29,7 @@ PREVIEW_W, PREVIEW_H = 160, 90
 
 def still_picture(index: int) -> np.ndarray:
     """One RGB picture of camera ``index``, scaled to fit the preview (blocking: off the GUI thread)."""
-    camera = sources.CameraSource(index, 1.0)  # looked up at each call: tests replace sources.CameraSource
+    camera = sources.CameraSource(index)  # looked up at each call: tests replace sources.CameraSource
     try:
         image = camera.grab().image
     finally:

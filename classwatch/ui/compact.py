@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from . import theme
 from .gauge import MoodGauge
 from .icons import app_icon
-from .live import LiveBuffer, attention_status, reading_status
+from .live import ROOM_ATTENTION_MEANING, SOURCE_KINDS, LiveBuffer, attention_status, expected_faces, reading_status
 from ..runtime import State
 from ..session.model import ATTENTION_MEANING
 from .widgets import RUN_TEXT, StatusPill
@@ -82,8 +82,16 @@ class CompactWindow(QWidget):
         col.addLayout(buttons)
         layout.addLayout(col, 1)
         self._fault = False
+        self.source_kind, self.class_size = "screen", 0
         self.set_attention(attention)
         self.set_run_state(State.IDLE)
+
+    def set_source_kind(self, kind: str, class_size: int = 0) -> None:
+        """"screen" (faces, tiles, cameras off) or "camera" (faces found of those expected); see Dashboard."""
+        if kind not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {kind!r}")
+        self.source_kind, self.class_size = kind, class_size
+        self._rendered_version = -1
 
     def set_attention(self, on: bool) -> None:
         self.attention.setVisible(on)
@@ -113,12 +121,16 @@ class CompactWindow(QWidget):
         s = buffer.latest
         state, title, _ = attention_status(s, self.min_faces)
         self.attention.setText(f"{s.attention:.0%} facing" if state == "value" else "\u2013 facing")
-        self.attention.setToolTip(title or ATTENTION_MEANING)
+        self.attention.setToolTip(title or (ROOM_ATTENTION_MEANING if self.source_kind == "camera" else ATTENTION_MEANING))
         if s is None:
             self.faces.setText("\u2013")
             self.gauge.set_idle("\u2013")
             return
-        self.faces.setText(f"{s.faces} faces \u00b7 {s.tiles} tiles \u00b7 {s.camera_off} off")
+        if self.source_kind == "camera":
+            expected = expected_faces(s, self.class_size)
+            self.faces.setText(f"{s.faces} faces" + (f" of {expected} expected" if expected is not None else " found"))
+        else:
+            self.faces.setText(f"{s.faces} faces \u00b7 {s.tiles} tiles \u00b7 {s.camera_off} off")
         if self.presence_only:
             self.gauge.set_unavailable(f"{s.faces}", "faces")
             return

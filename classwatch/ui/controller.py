@@ -27,7 +27,7 @@ from ..policy import EffectiveSettings
 from ..runtime import Recorder, SessionSpec, State
 from ..screenlock import SessionLock
 from ..session import SessionStore
-from .app_source import choose_source, source_label
+from .app_source import choose_source, source_label, uses_camera
 from .bookmark import BookmarkPopup
 from .choices import ChoicesMixin
 from .compact import CompactWindow
@@ -146,11 +146,18 @@ class Controller(ChoicesMixin, QObject):
             self.tray.show_state(self.state, self.message, self.buffer.latest)
 
     def _update_source_text(self) -> None:
+        """The source line, and the views' wording for it (a gallery on the screen, or a room):
+        called whenever the settings or the source change."""
+        s = self.effective.settings
         if self.demo is not None:
             text = f"demo: {self.demo.name}" + ("" if self.record else " \u00b7 not recorded")
         else:
-            text = source_label(self.effective.settings)
+            text = source_label(s)
         self.dashboard.set_source_text(text)
+        camera = self.demo is None and uses_camera(s)
+        kind, class_size = ("camera", s.class_size) if camera else ("screen", 0)
+        self.dashboard.set_source_kind(kind, class_size)
+        self.compact.set_source_kind(kind, class_size)
 
     @property
     def running(self) -> bool:

@@ -43,6 +43,28 @@ PRIVACY_LINE = "Class aggregates only \u00b7 no images stored"
 PRIVACY_TIP = ("classwatch shows and records numbers about the whole class, never about one person. "
                "No screen picture or face image is written anywhere; it stays in memory for one reading.")
 
+#: The words that depend on what is read (``set_source_kind``): a video-call gallery or a classroom camera.
+WORDING = {
+    "screen": {
+        "start": "Start analysing the video-call gallery (Ctrl+Shift+S)",
+        "idle": "Press Start and select the video-call gallery.",
+        "hint": "<b>Getting started:</b> open your Zoom, Teams or Meet <b>gallery view</b>, press <b>Start</b>, "
+                "then drag a rectangle around the participant tiles. The reading appears within seconds.",
+        "presence": "Presence-only mode: expression analysis is switched off by the admin policy. "
+                    "Only faces, tiles and cameras off are counted.",
+        "compact": "A small always-on-top view to keep beside the call (Ctrl+Shift+M)",
+    },
+    "camera": {
+        "start": "Start reading the classroom camera (Ctrl+Shift+S)",
+        "idle": "Press Start to read the classroom camera.",
+        "hint": "<b>Getting started:</b> point the camera at the class and press <b>Start</b>. "
+                "The reading appears within seconds.",
+        "presence": "Presence-only mode: expression analysis is switched off by the admin policy. "
+                    "Only the faces found, of those expected, are counted.",
+        "compact": "A small always-on-top view to keep on screen during the lesson (Ctrl+Shift+M)",
+    },
+}
+
 
 class Dashboard(QMainWindow):
     start_pause_clicked = Signal()
@@ -62,6 +84,7 @@ class Dashboard(QMainWindow):
         self.presence_only = presence_only
         self.attention_on = attention
         self.run_state = State.IDLE
+        self._fault_message = ""
         self._rendered_version = -1
         self._session_started: float | None = None
         self._session_name = ""
@@ -84,7 +107,6 @@ class Dashboard(QMainWindow):
         header.addStretch(1)
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("primary")
-        self.start_button.setToolTip("Start analysing the video-call gallery (Ctrl+Shift+S)")
         self.start_button.clicked.connect(self.start_pause_clicked)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("End this session")
@@ -93,7 +115,6 @@ class Dashboard(QMainWindow):
         self.bookmark_button.setToolTip("Mark this moment, e.g. \u201cnew topic\u201d (Ctrl+B)")
         self.bookmark_button.clicked.connect(self.bookmark_clicked)
         self.compact_button = QPushButton("Compact")
-        self.compact_button.setToolTip("A small always-on-top view to keep beside the call (Ctrl+Shift+M)")
         self.compact_button.clicked.connect(self.compact_clicked)
         more = QToolButton()
         more.setText("\u22EF")
@@ -116,10 +137,7 @@ class Dashboard(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         outer.addWidget(self.banner)
-        self.hint = QLabel(
-            "<b>Getting started:</b> open your Zoom, Teams or Meet <b>gallery view</b>, press <b>Start</b>, "
-            "then drag a rectangle around the participant tiles. The reading appears within seconds."
-        )
+        self.hint = QLabel(WORDING["screen"]["hint"])
         self.hint.setWordWrap(True)
         self.hint.setObjectName("muted")
         outer.addWidget(self.hint)
@@ -150,8 +168,7 @@ class Dashboard(QMainWindow):
         self.presence.confidence.setVisible(False)
         pc.addWidget(self.presence)
         pc.addStretch(1)
-        pnote = QLabel("Presence-only mode: expression analysis is switched off by the admin policy. "
-                       "Only faces, tiles and cameras off are counted.")
+        self.presence_note = pnote = QLabel(WORDING["screen"]["presence"])
         pnote.setObjectName("muted")
         pnote.setWordWrap(True)
         pc.addWidget(pnote)
@@ -196,6 +213,8 @@ class Dashboard(QMainWindow):
 
         #: Called with the QCloseEvent instead of closing (the controller hides to the tray).
         self.on_close = None
+        self.source_kind = "screen"
+        self.set_source_kind("screen")
         self.set_presence_only(presence_only)
         self.set_attention(attention)
         self.set_run_state(State.IDLE)
@@ -211,6 +230,7 @@ class Dashboard(QMainWindow):
             layout = self.timeline_card.layout()
             old = self.timeline
             self.timeline = TimelineWidget(live=True, presence_only=presence_only)
+            self.timeline.set_source_kind(self.source_kind)
             layout.replaceWidget(old, self.timeline)
             old.deleteLater()
             self.timeline.set_attention_visible(self.attention_on)
@@ -219,6 +239,24 @@ class Dashboard(QMainWindow):
         self.mood_card.setVisible(not presence_only)
         self.expr_card.setVisible(not presence_only)
         self.presence_card.setVisible(presence_only)
+
+    def set_source_kind(self, kind: str, class_size: int = 0) -> None:
+        """What is read: "screen" (a video-call gallery: tiles, cameras off, facing the screen) or
+        "camera" (a classroom: faces found of ``class_size`` or of the most seen recently, facing
+        the front). Set by the controller from the settings, never guessed from the numbers."""
+        if kind not in WORDING:
+            raise ValueError(f"unknown source kind {kind!r}")
+        words = WORDING[kind]
+        self.source_kind = kind
+        for panel in (self.trust, self.presence):
+            panel.set_source_kind(kind, class_size)
+        self.attention.set_source_kind(kind)
+        self.timeline.set_source_kind(kind)
+        self.hint.setText(words["hint"])
+        self.presence_note.setText(words["presence"])
+        self.compact_button.setToolTip(words["compact"])
+        self._rendered_version = -1  # the figures are worded anew at the next render
+        self.set_run_state(self.run_state, self._fault_message)
 
     def set_attention(self, on: bool) -> None:
         """Attention switched on or off (the setting, or the admin policy): off hides it everywhere."""
@@ -229,12 +267,12 @@ class Dashboard(QMainWindow):
 
     def set_run_state(self, state: State, message: str = "") -> None:
         state = self.run_state = State(state)
+        self._fault_message = message
+        words = WORDING[self.source_kind]
         self.status.set_state(state)
         running = state.active
         self.start_button.setText("Pause" if running else ("Resume" if state is State.PAUSED else "Start"))
-        self.start_button.setToolTip(
-            "Pause analysing (Ctrl+Shift+S)" if running else "Start analysing the video-call gallery (Ctrl+Shift+S)"
-        )
+        self.start_button.setToolTip("Pause analysing (Ctrl+Shift+S)" if running else words["start"])
         self.stop_button.setEnabled(state.in_run)
         self.bookmark_button.setEnabled(state.in_run)
         if state is State.FAULT:
@@ -243,7 +281,7 @@ class Dashboard(QMainWindow):
             self.clear_fault()
         self.hint.setVisible(state is State.IDLE)
         if not state.in_run and self._session_started is None:
-            self.gauge.set_idle("Not analysing", "Press Start and select the video-call gallery.")
+            self.gauge.set_idle("Not analysing", words["idle"])
         elif state is State.STARTING:
             self.gauge.set_idle("Starting\u2026", "Loading the models and opening the capture.")
 

@@ -145,6 +145,28 @@ def trend_word(slope: float | None) -> str:
 
 TREND_ARROWS = {"rising": "\u2197", "falling": "\u2198", "steady": "\u2192"}
 
+#: What the live views read from, set by the controller (``set_source_kind``): a
+#: video-call gallery on the screen (tiles, cameras off) or a camera in a room
+#: (faces found of those expected, no tiles).
+SOURCE_KINDS = ("screen", "camera")
+
+#: ``session.model.ATTENTION_MEANING`` in the words of a room (no cameras to be on, no screen to face).
+ROOM_ATTENTION_MEANING = (
+    "Attention is the share of the students expected whose head is turned towards the front of the room "
+    "(the camera): it measures head orientation only, not concentration or learning (someone taking notes "
+    "looks away and is still working)."
+)
+
+
+def expected_faces(sample: MoodSample, class_size: int = 0) -> int | None:
+    """The faces a room reading expected: the class size entered, or what its coverage
+    (faces found over faces expected, ``aggregate.RoomCoverage``) implies; None if unknown."""
+    if class_size > 0:
+        return class_size
+    if sample.faces and sample.coverage > 0:
+        return max(round(sample.faces / sample.coverage), sample.faces)
+    return None
+
 
 def reading_status(sample: MoodSample | None, min_faces: int, presence_only: bool = False) -> tuple[str, str, str]:
     """What the gauge shows for a sample: ("value" | "unavailable" | "idle", title, detail)."""

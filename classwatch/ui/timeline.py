@@ -37,9 +37,11 @@ WINDOWS: tuple[tuple[str, float | None], ...] = (("5 min", 300.0), ("15 min", 90
 ATTENTION_PAD = 0.04
 
 
-def _legend_html(presence_only: bool, attention: bool) -> str:
-    items = [("facing the screen (right axis)", theme.ATTENTION)] if attention else []
-    if presence_only:
+def _legend_html(presence_only: bool, attention: bool, facing: str = "facing the screen") -> str:
+    items = [(f"{facing} (right axis)", theme.ATTENTION)] if attention else []
+    if presence_only and facing == "facing the front":  # a room: no tiles, no cameras to be off
+        items += [("faces found", theme.ACCENT)]
+    elif presence_only:
         items += [("faces analysed", theme.ACCENT), ("tiles", theme.MUTED), ("cameras off", theme.WARN)]
     else:
         items += [(name, theme.EXPRESSION_HEX[name]) for name in DISPLAY_ORDER]
@@ -98,6 +100,7 @@ class TimelineWidget(QWidget):
         self.canvas.ci.setContentsMargins(2, 2, 10, 2)
         layout.addWidget(self.canvas, 1)
 
+        self.facing = "facing the screen"
         self.legend = QLabel(_legend_html(presence_only, False))
         self.legend.setObjectName("muted")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -214,8 +217,16 @@ class TimelineWidget(QWidget):
                 plot.showAxis("right", show)
         if self.bottom_plot is not None:
             self.bottom_plot.getAxis("right").setStyle(showValues=False, tickLength=0)
-        self.legend.setText(_legend_html(self.presence_only, show))
+        self.legend.setText(_legend_html(self.presence_only, show, self.facing))
         return True
+
+    def set_source_kind(self, kind: str) -> None:
+        """The attention line's name: "facing the screen" (a gallery) or "facing the front" (a room)."""
+        self.facing = "facing the front" if kind == "camera" else "facing the screen"
+        if self.presence_only:
+            self.tiles_curve.setVisible(kind != "camera")
+            self.off_curve.setVisible(kind != "camera")
+        self.legend.setText(_legend_html(self.presence_only, self.attention_shown, self.facing))
 
     # --- data ------------------------------------------------------------------------------
 
@@ -228,7 +239,7 @@ class TimelineWidget(QWidget):
         self._series = series
         self._update_attention()
         if self.presence_only and len(series):
-            top = max(5.0, float(series.tiles.max()) + 1)
+            top = max(5.0, float(series.tiles.max()) + 1, float(series.faces.max()) + 1)  # a room: faces > tiles
             self.top.setYRange(0, top, padding=0.05)
         if not self._update_range(now):
             self._draw()
