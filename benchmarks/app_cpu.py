@@ -127,9 +127,10 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(REPO / "tests"))  # synthetic.py: test-only, not shipped
     import cv2
 
-    from classwatch.synthetic import animate_gallery, render_gallery
+    from synthetic import animate_gallery, render_gallery
 
     with tempfile.TemporaryDirectory(prefix="classwatch-cpu-") as tmp:
         folder = Path(tmp)

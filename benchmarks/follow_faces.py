@@ -2,7 +2,7 @@
 
     python benchmarks/follow_faces.py [--frames 90] [--seed 1] [--redetect-s S] [--json]
 
-A rendered 1080p 7x7 gallery is animated with ``synthetic.animate_gallery``
+A rendered 1080p 7x7 gallery is animated with ``animate_gallery`` (tests/synthetic.py)
 (participants drift and re-light, every frame JPEG-compressed, a tile
 changes person about once a minute) and read one frame a second by two
 pipelines in the same process, sharing detector and expression model, on one
@@ -33,15 +33,16 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # synthetic.py: test-only, not shipped
 
 from classwatch.classify import ExpressionClassifier  # noqa: E402
 from classwatch.detect import make_detector  # noqa: E402
 from classwatch.detect.follow import REDETECT_S  # noqa: E402
 from classwatch.metrics import face_recall  # noqa: E402
 from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from classwatch.synthetic import animate_gallery, render_gallery  # noqa: E402
 from classwatch.track import iou_matrix  # noqa: E402
 from classwatch.types import Frame  # noqa: E402
+from synthetic import animate_gallery, render_gallery  # noqa: E402
 
 
 def run(frames: int, seed: int, redetect_s: float = REDETECT_S) -> dict:

@@ -1,4 +1,4 @@
-"""``classwatch bench``: end-to-end speed on real screenshots and on synthetic galleries.
+"""``classwatch bench``: end-to-end speed on real screenshots and on the bundled demo recording.
 
 Everything runs on one core (OpenCV and LiteRT limited to one thread) so the
 figures say what a teacher's laptop gives while the video call uses the
@@ -23,6 +23,13 @@ Two timings of classwatch per picture:
 Real screenshots come from a folder with a ``labels.json`` (``--galleries``;
 by default the project's development set beside the checkout, when it is
 there); face recall and tile counts are scored as ``classwatch.scoring`` says.
+The first frame of the bundled demo recording (``assets/demo``: a real Zoom
+gallery of 4 tiles without gutters, one person in each) is always timed, so
+an installed or frozen classwatch has something real to measure; its recall
+is per tile: the share of the four tiles with a found face centre inside.
+
+Synthetic galleries (test-only, not shipped) are timed the same way by
+``benchmarks/synthetic_speed.py``, with the functions here.
 """
 
 from __future__ import annotations
@@ -39,14 +46,15 @@ import numpy as np
 
 from .classify import ExpressionClassifier
 from .detect import make_detector
-from .metrics import face_recall
 from .pipeline import Pipeline, PipelineConfig
+from .resources import asset_path
 from .scoring import load_labels, score_faces
 from .sources import read_image
-from .synthetic import render_gallery
 from .types import Frame
 
-GRIDS = ((2, 2), (5, 5), (7, 7))
+#: The bundled real recording timed on every run: a 2x2 Zoom gallery, one person per tile, no gutters.
+DEMO_VIDEO = "demo/zoom_gallery_4tiles.mp4"
+DEMO_GRID = (2, 2)
 #: The development screenshots, where a source checkout sits beside the shared data.
 DEFAULT_GALLERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "galleries"
 
@@ -78,7 +86,7 @@ def _peak_rss_mb() -> float | None:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-class _Runs:
+class Runs:
     """The configurations timed on every picture, sharing one classifier."""
 
     def __init__(self) -> None:
@@ -111,73 +119,105 @@ class _Runs:
         return row
 
 
-def run_bench(repeats: int = 9, grids: tuple[tuple[int, int], ...] = GRIDS, galleries: Path | None = DEFAULT_GALLERIES) -> dict:
+def picture_row(runs: Runs, name: str, image: np.ndarray, repeats: int,
+                recall: Callable[[np.ndarray], float]) -> dict:
+    """One report row: faces found, recall of classwatch and of the classic pipeline, and timings.
+
+    ``recall`` scores found (N, 4) xywh boxes against the picture's truth.
+    """
+    result = runs.cold(image)
+    found = runs.classic(image)
+    return {
+        "image": name,
+        "size": f"{image.shape[1]}x{image.shape[0]}",
+        "faces": int(len(result.faces)),
+        "recall": round(recall(result.faces.boxes), 3),
+        "classic_recall": round(recall(found.boxes), 3),
+        **runs.timings(image, repeats),
+    }
+
+
+def make_report(runs: Runs, repeats: int, **sections: list[dict]) -> dict:
+    """The report: what ran where, the rows of each section (``SECTIONS``), and the peak memory so far."""
+    return {
+        "machine": f"{platform.machine()} {platform.processor() or platform.system()}",
+        "threads": 1,
+        "repeats": repeats,
+        "expression_model": runs.classifier.name,
+        **sections,
+        "peak_rss_mb": round(_peak_rss_mb() or 0.0, 1),
+    }
+
+
+def demo_frame() -> np.ndarray:
+    """The first frame of the bundled demo recording."""
+    path = asset_path(DEMO_VIDEO)
+    capture = cv2.VideoCapture(str(path))
+    try:
+        ok, image = capture.read()
+    finally:
+        capture.release()
+    if not ok or image is None:
+        raise FileNotFoundError(f"cannot read the demo recording {path}")
+    return image
+
+
+def tile_recall(boxes: np.ndarray, shape: tuple[int, ...], grid: tuple[int, int]) -> float:
+    """Share of the tiles of a gutterless ``grid`` (rows, cols) over the picture with a found face centre inside."""
+    rows, cols = grid
+    h, w = shape[:2]
+    hit = np.zeros((rows, cols), bool)
+    for x, y, bw, bh in np.asarray(boxes, np.float64).reshape(-1, 4):
+        r, c = int((y + bh / 2) * rows // h), int((x + bw / 2) * cols // w)
+        if 0 <= r < rows and 0 <= c < cols:
+            hit[r, c] = True
+    return float(hit.mean())
+
+
+def run_bench(repeats: int = 9, galleries: Path | None = DEFAULT_GALLERIES) -> dict:
     cv2.setNumThreads(1)
-    runs = _Runs()
+    runs = Runs()
     real = []
     if galleries is not None and (Path(galleries) / "labels.json").is_file():
         for label in load_labels(galleries):
             if label.video:
                 continue
             image = read_image(label.path)
-            result = runs.cold(image)
-            found = runs.classic(image)
-            row = {
-                "image": label.path.name,
-                "size": f"{image.shape[1]}x{image.shape[0]}",
-                "faces": int(len(result.faces)),
-                "recall": round(score_faces(result.faces.boxes, label).recall, 3),
-                "classic_recall": round(score_faces(found.boxes, label).recall, 3),
-                **runs.timings(image, repeats),
-            }
-            real.append(row)
-    synthetic = []
-    for grid_rows, grid_cols in grids:
-        gallery = render_gallery(grid_rows, grid_cols, seed=grid_rows * 10 + grid_cols)
-        result = runs.cold(gallery.image)
-        found = runs.classic(gallery.image)
-        synthetic.append(
-            {
-                "image": f"synthetic {grid_rows}x{grid_cols}",
-                "size": f"{gallery.image.shape[1]}x{gallery.image.shape[0]}",
-                "faces": int(len(result.faces)),
-                "recall": round(face_recall(result.faces.boxes, gallery.faces), 3),
-                "classic_recall": round(face_recall(found.boxes, gallery.faces), 3),
-                **runs.timings(gallery.image, repeats),
-            }
-        )
-    return {
-        "machine": f"{platform.machine()} {platform.processor() or platform.system()}",
-        "threads": 1,
-        "repeats": repeats,
-        "expression_model": runs.classifier.name,
-        "real": real,
-        "synthetic": synthetic,
-        "peak_rss_mb": round(_peak_rss_mb() or 0.0, 1),
-    }
+            real.append(picture_row(runs, label.path.name, image, repeats,
+                                    lambda boxes, label=label: score_faces(boxes, label).recall))
+    image = demo_frame()
+    demo = [picture_row(runs, f"demo {DEMO_GRID[0]}x{DEMO_GRID[1]} (first frame)", image, repeats,
+                        lambda boxes: tile_recall(boxes, image.shape, DEMO_GRID))]
+    return make_report(runs, repeats, real=real, demo=demo)
 
 
-def format_report(report: dict) -> str:
+#: The report's lists of rows, in the order they are printed.
+SECTIONS = ("real", "demo", "synthetic")
+
+
+def format_report(report: dict, title: str = "classwatch bench") -> str:
+    """The report as a table, a row per picture of each section present (``SECTIONS``)."""
     lines = [
-        f"classwatch bench: 1 thread, median of {report['repeats']} runs, model {report['expression_model']}",
+        f"{title}: 1 thread, median of {report['repeats']} runs, model {report['expression_model']}",
         "cold: layout searched, every video tile searched, every face classified; warm: layout kept",
         f"{'picture':26s} {'size':>10s} {'faces':>5s} {'recall':>6s} {'cold ms':>8s} {'warm ms':>8s} "
         f"{'classic ms':>10s} {'recall':>6s} {'cold x':>7s} {'warm x':>7s}",
     ]
-    rows = report["real"] + report["synthetic"]
-    if not report["real"]:
+    if "real" in report and not report["real"]:
         lines.append("(no real screenshots: pass --galleries DIR with a labels.json)")
-    for r in rows:
+    for r in (row for section in SECTIONS for row in report.get(section, [])):
         lines.append(
             f"{r['image']:26s} {r['size']:>10s} {r['faces']:5d} {r['recall']:6.2f} {r['cold']['cpu_ms']:8.1f} "
             f"{r['warm']['cpu_ms']:8.1f} {r['classic']['cpu_ms']:10.1f} {r['classic_recall']:6.2f} "
             f"{r['cold']['speedup_vs_classic']:6.1f}x {r['warm']['speedup_vs_classic']:6.1f}x"
         )
-    if report["real"]:
+    if report.get("real"):
         cold = statistics.median(r["cold"]["cpu_ms"] for r in report["real"])
         warm = statistics.median(r["warm"]["cpu_ms"] for r in report["real"])
         ratio = statistics.median(r["warm"]["speedup_vs_classic"] for r in report["real"])
         lines.append(f"real screenshots: median {cold:.0f} ms cold, {warm:.0f} ms warm, warm {ratio:.1f}x the classic pipeline")
+    if report.get("demo"):
+        lines.append("demo: the bundled recording (4 tiles, one person each); its recall is the share of tiles with a face found")
     lines.append("times are CPU ms; x = classic CPU time / classwatch CPU time, same run")
     lines.append(f"peak memory (RSS): {report['peak_rss_mb']} MB")
     return "\n".join(lines)

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import DEMO_VIDEO
 from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_faces, grid, name_card, paste, wall
+from synthetic import render_gallery
 
 from classwatch.detect import ALIASES, DETECTORS, MAX_FACES_PER_TILE, canonical_name, make_detector
 from classwatch.detect.yunet import CANONICAL_DROP, CANONICAL_SIDE, TILE_SCORE_SHARE, YuNetDetector, canonical_boxes
 from classwatch.errors import ModelError
-from classwatch.synthetic import render_gallery
 from classwatch.track import iou_matrix as iou
 from classwatch.types import TileLayout
 

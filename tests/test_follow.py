@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.detect.follow import MIN_MATCH, FaceFollower
 from classwatch.metrics import face_recall
 from classwatch.pipeline import Pipeline, PipelineConfig
-from classwatch.synthetic import animate_gallery, render_gallery
 from classwatch.types import FaceDetections, Frame, TileLayout
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from synthetic import DEMO_PORTRAITS, STYLES, demo_faces, face_box, gallery_layout, render_gallery
 
 from classwatch.resources import asset_path
-from classwatch.synthetic import DEMO_PORTRAITS, STYLES, demo_faces, face_box, gallery_layout, render_gallery
 
 
 def test_layout_is_zoom_like() -> None:

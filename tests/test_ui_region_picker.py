@@ -91,7 +91,7 @@ def test_bounding_and_padding_boxes():
 
 
 def test_detect_gallery_proposes_the_tiles_of_a_synthetic_gallery():
-    from classwatch.synthetic import render_gallery
+    from synthetic import render_gallery
     from classwatch.ui.region_picker import detect_gallery
 
     g = render_gallery(3, 3)
@@ -171,7 +171,7 @@ def test_a_click_without_a_drag_picks_nothing(qtbot):
 def test_the_detected_gallery_is_offered_and_enter_takes_it(qtbot):
     from PySide6.QtCore import Qt
 
-    from classwatch.synthetic import render_gallery
+    from synthetic import render_gallery
 
     grabbed = []
 
@@ -197,7 +197,7 @@ def test_detection_ignores_our_own_windows_and_odd_sized_panels():
     """A screen with the gallery on the right and classwatch's dashboard (dark cards) on the left."""
     import cv2
 
-    from classwatch.synthetic import render_gallery
+    from synthetic import render_gallery
     from classwatch.ui.region_picker import detect_gallery
 
     screen = np.zeros((1000, 2600, 3), np.uint8)

@@ -22,7 +22,7 @@ def _count(value: str) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``bench``."""
-    p = sub.add_parser("bench", help="end-to-end speed on real screenshots and synthetic galleries")
+    p = sub.add_parser("bench", help="end-to-end speed on real screenshots and the bundled demo recording")
     p.add_argument("--repeats", type=_count, default=9, help="timed runs per configuration (default: 9)")
     p.add_argument("--galleries", type=Path, metavar="DIR",
                    help="labelled real screenshots (a folder with labels.json; default: the development set beside a checkout)")

@@ -1,6 +1,7 @@
 """Synthetic video-call gallery screenshots with exact ground truth.
 
-Used by the tests and by ``classwatch bench``: a Zoom/Meet/Teams-like gallery
+Used by the tests and the benchmarks (not shipped: it lives beside the tests,
+and the benchmarks put this folder on ``sys.path``): a Zoom/Meet/Teams-like gallery
 is drawn from the bundled demo portraits (``assets/demo``), and the true tile
 boxes, camera-on flags and face boxes come back with the image, so the tile
 finder and the face detector can be scored without hand labels.
@@ -26,7 +27,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from .resources import asset_path
+from classwatch.resources import asset_path
 
 BGR = tuple[int, int, int]
 
