@@ -234,7 +234,7 @@ def test_unwritable_output_paths_give_one_clear_error(tmp_path: Path, writer) ->
     for bad, message in (
         (tmp_path / "no such folder" / "out", "does not exist"),
         (tmp_path, "is a folder"),
-        (blocker / "out", "does not exist"),
+        (blocker / "out", "a-file is a file, not a folder"),  # a file used as a folder is not "missing"
     ):
         with pytest.raises(SessionError, match=message):
             writer(data, bad)

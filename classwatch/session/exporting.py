@@ -46,6 +46,10 @@ def atomic_output(out: str | os.PathLike) -> Iterator[Path]:
     out = Path(out)
     if out.is_dir():
         raise SessionError(f"cannot write {out}: it is a folder; give a file name")
+    # The first existing folder above: a file there (a name used as a folder) is not "missing".
+    above = next((p for p in out.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise SessionError(f"cannot write {out}: {above} is a file, not a folder")
     if not out.parent.is_dir():
         raise SessionError(f"cannot write {out}: the folder {out.parent} does not exist")
     try:
