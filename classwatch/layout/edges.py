@@ -87,14 +87,16 @@ class LineMaps:
         """(W,) support in [0, 1] of every column over rows [y0, y1)."""
         return (self.cols[y1] - self.cols[y0]) / max(1, y1 - y0)
 
-    def col_contrasts(self, x: int, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
-        """Contrast of column x over each span [y0[i], y1[i])."""
+    def col_contrasts(self, x: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
+        """Contrast of column x[i] over the span [y0[i], y1[i]), for every i at once."""
+        x, y0, y1 = np.broadcast_arrays(np.asarray(x), np.asarray(y0), np.asarray(y1))
         length = np.maximum(1, y1 - y0)
 
-        def support(column: int) -> np.ndarray:
-            if not 0 <= column < self.width:
-                return np.zeros(len(length))
-            return (self.cols[y1, column] - self.cols[y0, column]) / length
+        def support(columns: np.ndarray) -> np.ndarray:
+            # Columns outside the frame are empty.
+            inside = (columns >= 0) & (columns < self.width)
+            c = np.clip(columns, 0, self.width - 1)
+            return np.where(inside, (self.cols[y1, c] - self.cols[y0, c]) / length, 0.0)
 
         return support(x) - 0.5 * (support(x - CONTRAST_OFFSET) + support(x + CONTRAST_OFFSET))
 

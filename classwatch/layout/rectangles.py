@@ -75,19 +75,25 @@ def around_face(lines: LineMaps, box: np.ndarray) -> list[Rect]:
     # Every row's contrast over every pair of sides at once: (H, pairs).
     along = contrast((lines.rows[:, x1s] - lines.rows[:, x0s]) / (x1s - x0s).astype(np.float32), axis=0)
     row_peaks = _peaks(along)
-    found = []
+    # Every (pair, top, bottom) candidate first, then all their sides judged in one go.
+    pairs, tops_of, bottoms_of = [], [], []
     for k, (x0, x1) in enumerate(zip(x0s.tolist(), x1s.tolist())):
         tops = _nearest(row_peaks[:, k], 0, int(max(0, fy)) + 1, nearest_last=True)
         bottoms = _nearest(row_peaks[:, k], int(min(height - 1, fy + fh)), height, nearest_last=False)
         y0, y1 = (a.ravel() for a in np.meshgrid(tops, bottoms, indexing="ij"))
         h = y1 - y0
         ok = (h >= MIN_FACE_MARGIN * fh) & ((x1 - x0) >= ASPECT[0] * h) & ((x1 - x0) <= ASPECT[1] * h)
-        y0, y1 = y0[ok], y1[ok]
-        score = np.minimum(
-            np.minimum(along[y0, k], along[y1, k]),
-            np.minimum(lines.col_contrasts(x0, y0, y1), lines.col_contrasts(x1, y0, y1)),
-        )
-        found += [Rect(x0, int(a), x1, int(b), round(float(s), 3)) for a, b, s in zip(y0, y1, score) if s >= MIN_CONTRAST]
+        pairs.append(np.full(int(ok.sum()), k))
+        tops_of.append(y0[ok])
+        bottoms_of.append(y1[ok])
+    k, y0, y1 = np.concatenate(pairs), np.concatenate(tops_of), np.concatenate(bottoms_of)
+    x0, x1 = x0s[k], x1s[k]
+    score = np.minimum(
+        np.minimum(along[y0, k], along[y1, k]),
+        np.minimum(lines.col_contrasts(x0, y0, y1), lines.col_contrasts(x1, y0, y1)),
+    )
+    keep = np.flatnonzero(score >= MIN_CONTRAST)
+    found = [Rect(int(x0[i]), int(y0[i]), int(x1[i]), int(y1[i]), round(float(score[i]), 3)) for i in keep]
     found.sort(key=lambda r: -r.score)
     return found
 
