@@ -86,19 +86,30 @@ class FolderSource:
     """The images of a folder in name order, one every ``every`` seconds of session time.
 
     The folder is listed once, when the source is made: frame ``i`` always comes
-    from ``files[i]``, even if files are added or removed during a run.
+    from ``files[i]``, even if files are added or removed during a run. An image
+    that cannot be read is skipped and its error kept in ``unreadable`` (one
+    broken file must not lose a whole batch); none readable is an InputError.
     """
 
     def __init__(self, path: Path, every: float = 1.0) -> None:
         self.path = Path(path)
         self.every = every
         self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        self.unreadable: list[str] = []
         if not self.files:
             raise InputError(f"no images in folder: {self.path}")
 
     def __iter__(self) -> Iterator[Frame]:
+        self.unreadable = []
         for i, file in enumerate(self.files):
-            yield Frame(read_image(file), i * self.every, i)
+            try:
+                image = read_image(file)
+            except InputError as exc:
+                self.unreadable.append(str(exc))
+                continue
+            yield Frame(image, i * self.every, i)
+        if len(self.unreadable) == len(self.files):
+            raise InputError(f"no readable images in folder: {self.path}")
 
 
 class VideoSource:

@@ -310,3 +310,21 @@ def test_analyze_record_and_the_app_record_the_same_settings(tmp_path, capsys):
         key: app.settings[key] for key in app.settings if key not in ("every_s", "min_faces")}
     assert (cli.time_base, app.time_base) == (TimeBase.MEDIA, TimeBase.WALL)
     assert (cli.detector, cli.model_name, cli.model_version) == (app.detector, app.model_name, app.model_version)
+
+
+def test_an_unreadable_image_in_a_folder_is_skipped_with_a_warning(tmp_path, capsys):
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    portrait = FACE.read_bytes()
+    (folder / "a.jpg").write_bytes(portrait)
+    (folder / "b.jpg").write_bytes(portrait[:3000])  # cut short, as a copy interrupted
+    (folder / "c.jpg").write_bytes(portrait)
+    assert main(["analyze", str(folder), "--json"]) == 0
+    out, err = capsys.readouterr()
+    frames = json.loads(out)["inputs"][0]["frames"]
+    assert [os.path.basename(f["file"]) for f in frames] == ["a.jpg", "c.jpg"]
+    assert err.strip().splitlines() == [f"classwatch: warning: skipped not a readable image: {folder / 'b.jpg'}"]
+    (folder / "a.jpg").write_bytes(b"not an image")
+    (folder / "c.jpg").write_bytes(b"not an image")
+    assert main(["analyze", str(folder)]) == 2
+    assert capsys.readouterr().err.strip() == f"classwatch: error: no readable images in folder: {folder}"

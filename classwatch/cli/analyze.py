@@ -156,6 +156,8 @@ def analyze_paths(paths: list[Path], args: argparse.Namespace, recorder=None) ->
                 frames.append(frame_to_dict(reading.result))
                 if isinstance(source, FolderSource):  # a folder is one time series: say which file each frame is
                     frames[-1]["file"] = str(source.files[reading.index])
+        for problem in getattr(source, "unreadable", []):  # a folder's broken files, skipped
+            print(f"classwatch: warning: skipped {problem}", file=sys.stderr)
         if not any(frame["faces"] for frame in frames):
             faceless.append(path)
         inputs.append({"path": str(path), "frames": frames})
