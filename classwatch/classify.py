@@ -58,7 +58,9 @@ class ModelCard:
                 crop=spec,
                 temperature=float(raw.get("temperature", 1.0)),
             )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except KeyError as exc:
+            raise ModelError(f"invalid model card {card_path}: it has no {exc}") from None
+        except (OSError, ValueError, TypeError) as exc:
             raise ModelError(f"invalid model card {card_path}: {exc}") from None
         if classes != EXPRESSIONS:
             raise ModelError(f"model card {card_path} has class order {classes}, expected {EXPRESSIONS}")

@@ -250,7 +250,14 @@ class Capture(Protocol):
 def open_camera(index: int) -> Capture:
     """``cv2.VideoCapture(index)``, asking for 1080p. MJPG: at 1080p most USB cameras send
     uncompressed frames at only a few per second, if at all."""
-    cap = cv2.VideoCapture(index)  # looked up on each call: tests replace cv2.VideoCapture
+    # OpenCV logs every backend it tries for a missing camera ("can't open camera by index",
+    # "should be configured with libavdevice") to stderr; the caller says it in one line.
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        cap = cv2.VideoCapture(index)  # looked up on each call: tests replace cv2.VideoCapture
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if cap.isOpened():
         cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, CAMERA_WIDTH)

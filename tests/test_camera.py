@@ -349,3 +349,14 @@ def test_a_camera_session_records_what_the_apps_camera_sessions_do(monkeypatch, 
     with SessionStore(db) as store:
         info = store.get("room")
     assert info.settings == app and info.source == "camera 0" and info.sample_count == 1
+
+
+def test_a_camera_that_is_not_there_is_one_line_on_stderr():
+    """OpenCV itself logs each backend it tries; the user gets one line (a real, absent camera)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "classwatch", "analyze", "--camera", "63", "--seconds", "1"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["classwatch: error: cannot open camera 63: not connected, or in use by another program"]

@@ -328,3 +328,10 @@ def test_an_unreadable_image_in_a_folder_is_skipped_with_a_warning(tmp_path, cap
     (folder / "c.jpg").write_bytes(b"not an image")
     assert main(["analyze", str(folder)]) == 2
     assert capsys.readouterr().err.strip() == f"classwatch: error: no readable images in folder: {folder}"
+
+
+def test_a_model_card_without_its_classes_names_what_is_missing(tmp_path, capsys):
+    card = tmp_path / "card.json"
+    card.write_text('{"name": "x"}')
+    assert main(["analyze", str(FACE), "--model", str(card)]) == 2
+    assert capsys.readouterr().err.strip() == f"classwatch: error: invalid model card {card}: it has no 'classes'"
