@@ -10,10 +10,11 @@ from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_fac
 from synthetic import render_gallery
 
 from classwatch.detect import ALIASES, DETECTORS, MAX_FACES_PER_TILE, canonical_name, make_detector
+from classwatch.detect.base import TiledDetector
 from classwatch.detect.yunet import CANONICAL_DROP, CANONICAL_SIDE, TILE_SCORE_SHARE, YuNetDetector, canonical_boxes
 from classwatch.errors import ModelError
 from classwatch.track import iou_matrix as iou
-from classwatch.types import TileLayout
+from classwatch.types import FaceDetections, TileLayout
 
 HEIGHTS = (24, 28, 32, 40, 48, 64, 80)  # pasted face heights in a 1920x1080 7x7 gallery
 CAMERA_OFF, NAME_AS_VIDEO, WALL, EMPTY, TWO_PEOPLE = 10, 11, 12, 13, 14
@@ -229,3 +230,28 @@ def test_detector_names_aliases_and_errors(tmp_path):
     corrupt.write_bytes(b"not an onnx graph" * 64)
     with pytest.raises(ModelError, match="cannot load"):
         YuNetDetector(path=corrupt)
+
+
+class _FixedFaces(TiledDetector):
+    """Gives the same faces (x, y, w, h, score) in every region: the per-tile rules alone."""
+
+    name = "fixed"
+
+    def __init__(self, rows):
+        super().__init__()
+        self.extra_face_min_score = 0.5
+        self.rows = np.array(rows, np.float32)
+
+    def _detect_regions(self, image, regions, limit, known):
+        return [FaceDetections(self.rows[:, :4], self.rows[:, 4], np.zeros((len(self.rows), 5, 2))) for _ in regions]
+
+
+def test_extra_faces_are_sized_against_the_surest_face_not_the_largest():
+    image = np.zeros((300, 400, 3), np.uint8)
+    tile = TileLayout(np.array([[0, 0, 400, 300]]), [True], grid=True)
+    # A participant (0.91) beside a larger false face (a drum kit, 0.82): the participant stays.
+    kept = _FixedFaces([[200, 100, 54, 54, 0.91], [40, 90, 90, 90, 0.82]]).detect(image, tile)
+    assert 0.91 in np.round(kept.scores, 2)
+    # A framed portrait behind someone, half the participant's size: not a participant.
+    kept = _FixedFaces([[100, 100, 42, 42, 0.92], [250, 60, 22, 22, 0.67]]).detect(image, tile)
+    assert len(kept) == 1 and kept.scores[0] == pytest.approx(0.92)

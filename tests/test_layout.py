@@ -211,7 +211,7 @@ def test_the_development_set_as_a_whole(real):
         score = score_faces(result.faces.boxes, label)
         total = score if total is None else total + score
         right += (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
-    assert total.recall >= 0.97 and total.precision >= 0.97 and total.on_avatars == 0 and right >= 20
+    assert total.recall >= 0.97 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 20
 
 
 def test_the_screen_recording_keeps_its_six_faces(real):

@@ -23,10 +23,11 @@ from ..types import FaceDetections, TileLayout
 #: The cap only bounds what a textured background can add.
 MAX_FACES_PER_TILE = 8
 #: People sharing one webcam sit at about the same distance from it, so a
-#: "face" under half the size of the largest one in its tile is a photo on
-#: the wall, a pattern on clothing (a detector may take a spacesuit's collar
-#: ring) or someone passing far behind: not a participant.
-MIN_RELATIVE_SIZE = 0.5
+#: "face" under 0.6 of the size of the surest one in its tile is a photo on
+#: the wall (meet_grid75.png: a framed portrait at 0.52), a pattern on
+#: clothing (a detector may take a spacesuit's collar ring) or someone passing
+#: far behind: not a participant.
+MIN_RELATIVE_SIZE = 0.6
 
 
 class FaceDetector(Protocol):
@@ -82,8 +83,11 @@ class TiledDetector(ABC):
         for tile, faces in zip(tiles, found):
             if per_tile and len(faces) > 1:
                 best = faces.scores == faces.scores.max()
+                # Sizes are compared with the surest face, not the largest: a large false face (a
+                # fan or a drum kit behind someone) must not make the participant look "too small".
+                surest = faces.boxes[best, 3].max()
                 faces = faces.select(
-                    (faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * faces.boxes[:, 3].max())
+                    (best | (faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * surest))
                     & (best | (faces.scores >= self.extra_face_min_score))
                 )
             faces = faces.select(np.argsort(-faces.scores, kind="stable")[:limit])
