@@ -255,3 +255,12 @@ def test_extra_faces_are_sized_against_the_surest_face_not_the_largest():
     # A framed portrait behind someone, half the participant's size: not a participant.
     kept = _FixedFaces([[100, 100, 42, 42, 0.92], [250, 60, 22, 22, 0.67]]).detect(image, tile)
     assert len(kept) == 1 and kept.scores[0] == pytest.approx(0.92)
+
+
+def test_a_face_in_a_tile_floating_over_another_belongs_to_the_smaller_tile():
+    image = np.zeros((300, 400, 3), np.uint8)
+    # A full-frame speaker tile with a filmstrip tile floating over its right side.
+    layout = TileLayout(np.array([[0, 0, 400, 300], [300, 100, 90, 60]]), [True, True], grid=True)
+    both = _FixedFaces([[100, 100, 40, 40, 0.9], [325, 110, 36, 36, 0.9]]).detect(image, layout)
+    speaker = both.boxes[both.tile == 0]
+    assert len(speaker) == 1 and speaker[0, 0] == 100  # the filmstrip's face is not counted twice

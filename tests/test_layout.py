@@ -156,6 +156,7 @@ def real():
         ("elementcall6.png", "Element Call: rounded tiles on a gradient"),
         ("meet_room4.png", "Meet 2x2 of two tile widths, a meeting room whose tile sides drown in brick"),
         ("meet_grid75.png", "Meet 75 tiles, most camera-off cards painted in the background colour"),
+        ("meet_filmstrip5.png", "Meet: a filmstrip of 4 floating over a full-bleed room camera"),
     ],
 )
 def test_real_layouts(yunet, real, name, kind):
@@ -189,6 +190,7 @@ def test_a_small_capture_of_a_large_gallery_still_gets_its_tiles(yunet, real):
     [
         ("meet_room4.png", "a meeting room's camera: five people, 12 to 16 px, in one tile"),
         ("zoom_dark16.png", "a face backlit by a window scores under YuNet's threshold, kept in its video tile"),
+        ("meet_filmstrip5.png", "a filmstrip floating over a full-bleed speaker: the whole frame is the speaker's tile"),
     ],
 )
 def test_every_face_of_a_room_tile_and_a_backlit_tile_is_found(real, name, why):
@@ -211,7 +213,7 @@ def test_the_development_set_as_a_whole(real):
         score = score_faces(result.faces.boxes, label)
         total = score if total is None else total + score
         right += (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
-    assert total.recall >= 0.97 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 20
+    assert total.recall >= 0.98 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 20
 
 
 def test_the_screen_recording_keeps_its_six_faces(real):

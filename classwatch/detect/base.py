@@ -90,6 +90,8 @@ class TiledDetector(ABC):
                     (best | (faces.boxes[:, 3] >= MIN_RELATIVE_SIZE * surest))
                     & (best | (faces.scores >= self.extra_face_min_score))
                 )
+            if per_tile:
+                faces = faces.select(~_in_nested_tile(faces, tile, layout))
             faces = faces.select(np.argsort(-faces.scores, kind="stable")[:limit])
             parts.append(FaceDetections(faces.boxes, faces.scores, faces.keypoints, np.full(len(faces), tile)))
         return FaceDetections.concat(parts)
@@ -113,6 +115,21 @@ class TiledDetector(ABC):
         (see ``FaceDetector.detect``); a detector may ignore it.
         Returns R FaceDetections with boxes and keypoints in pixels of ``image``.
         """
+
+
+def _in_nested_tile(faces: FaceDetections, tile: int, layout: TileLayout) -> np.ndarray:
+    """(N,) whether each face found in ``tile`` is centred in a smaller tile lying over it (a
+    filmstrip floating over a speaker's video): that face is the smaller tile's, not this one's."""
+    boxes = layout.boxes.astype(np.float64)
+    area = boxes[:, 2] * boxes[:, 3]
+    inner = np.flatnonzero(area < area[tile])
+    if not len(inner) or not len(faces):
+        return np.zeros(len(faces), bool)
+    c = faces.boxes[:, :2] + faces.boxes[:, 2:] / 2
+    b = boxes[inner]
+    inside = (c[:, None, 0] >= b[None, :, 0]) & (c[:, None, 0] < b[None, :, 0] + b[None, :, 2]) & (
+        c[:, None, 1] >= b[None, :, 1]) & (c[:, None, 1] < b[None, :, 1] + b[None, :, 3])
+    return inside.any(axis=1)
 
 
 def _regions(width: int, height: int, layout: TileLayout | None) -> tuple[np.ndarray, np.ndarray]:

@@ -25,9 +25,13 @@ How the tiles are found
    percent apart).
 4. The faces left over vote again (a filmstrip beside a speaker, a
    participant strip above shared content), until no size has two faces.
-5. A face still without a tile takes its best rectangle that cuts no tile
-   (``_speaker``: the speaker of a speaker view, maybe behind a floating
-   filmstrip).
+5. Faces left over beside a small strip of tiles with video showing between
+   them are a full-bleed speaker under a floating filmstrip: the whole frame
+   is the speaker's tile (``_floats_over_video``; a face inside a smaller
+   tile lying over a larger one is the smaller tile's, see detect/base.py).
+   Otherwise a face still without a tile takes its best rectangle that cuts
+   no tile (``_speaker``: the speaker of a speaker view, maybe behind a
+   floating filmstrip).
 6. Each tile is then video or camera-off (``camera_off.py``).
 
 No face, or no rectangle around any face: the frame has no tiles (a photo of
@@ -51,7 +55,7 @@ import cv2
 import numpy as np
 
 from ..types import FaceDetections, TileLayout
-from .camera_off import empty_cells, shows_video
+from .camera_off import FLAT_SHARE, FLAT_TOLERANCE, empty_cells, shows_video
 from .edges import LineMaps
 from .rectangles import Rect, around_face, lattice_cells, lattice_pitch, of_size
 
@@ -73,6 +77,10 @@ MAX_SIZES = 3
 LATTICE_SLACK = 3
 #: A speaker's tile may hold a floating filmstrip whose faces are this many times smaller.
 OVERLAY_FACES = 3
+#: A filmstrip floating over a full-bleed speaker covers at most this share of the frame, and the
+#: gaps between its tiles, where the video shows, at least MIN_GAP_SHARE of the strip.
+FILMSTRIP_SHARE = 0.35
+MIN_GAP_SHARE = 0.05
 #: Tiles overlapping by more than this fraction are the same tile.
 MAX_OVERLAP = 0.1
 #: A rectangle around a tile must be this much larger both ways, and centred on it (its centre at most
@@ -187,6 +195,12 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
         tiles += new
         for tile in new:
             placed |= faces.inside(tile)
+    # A filmstrip floating over a full-bleed speaker (Meet): the tiles found sit in a small
+    # strip, the faces left over are outside it, in a picture that is camera video: the whole
+    # frame is the speaker's tile, with the filmstrip on top.
+    if tiles and (~placed).any() and _floats_over_video(grey, tiles, faces, placed):
+        tiles.append(Rect(0, 0, lines.width, lines.height, 1.0))
+        placed[:] = True
     # A lone rectangle around one face is a tile only beside tiles found by the votes (a speaker
     # beside a filmstrip); alone, it is as likely a window or a door behind someone in a photo.
     for i in np.flatnonzero(~placed) if tiles else ():
@@ -196,6 +210,28 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
                 tiles.append(speaker)
                 placed |= faces.inside(speaker)
     return tiles
+
+
+def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, placed: np.ndarray) -> bool:
+    """Whether the tiles found are a filmstrip over a full-bleed speaker: they fit in a strip of at
+    most FILMSTRIP_SHARE of the frame, every face left over is outside it, and the speaker's video
+    shows between the strip's tiles (beside a shared screen, an app's strip sits on its flat
+    background)."""
+    height, width = grey.shape
+    x0, y0 = min(t.x0 for t in tiles), min(t.y0 for t in tiles)
+    x1, y1 = max(t.x1 for t in tiles), max(t.y1 for t in tiles)
+    strip = Rect(x0, y0, x1, y1, 0.0)
+    if strip.width * strip.height > FILMSTRIP_SHARE * width * height or (faces.inside(strip) & ~placed).any():
+        return False
+    gaps = np.ones((y1 - y0, x1 - x0), bool)
+    for t in tiles:
+        gaps[max(0, t.y0 - y0) : t.y1 - y0, max(0, t.x0 - x0) : t.x1 - x0] = False
+    between = grey[y0:y1, x0:x1][gaps]
+    if between.size < MIN_GAP_SHARE * strip.width * strip.height:
+        return False
+    hist = np.bincount(between, minlength=256)
+    mode = int(hist.argmax())
+    return hist[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum() < FLAT_SHARE * between.size
 
 
 def _holds_faces(cell: Rect, faces: _Faces, placed: np.ndarray, tiles: list[Rect]) -> bool:
