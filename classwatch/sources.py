@@ -231,6 +231,8 @@ class ScreenSource:
 
 #: A camera whose pictures stop for this long is gone (unplugged, or taken by another program).
 CAMERA_LOST_S = 1.0
+#: The grabbing thread's pause between pictures, which lets a sample take the newest one.
+GRAB_PAUSE_S = 0.002
 #: How long a camera that has just opened may take to send its first picture (some need a second to start).
 CAMERA_START_S = 3.0
 #: A classroom camera sees 20 to 35 faces of 15 to 60 px at 1080p; many cameras open at 640x480
@@ -305,6 +307,9 @@ class _Grabber(threading.Thread):
                     ok = self.cap.grab()  # waits for the camera's next picture
                 if ok:
                     self.last_ok = time.monotonic()
+                    # Out of the lock for a moment: a sample waiting to retrieve gets it (a lock is
+                    # not fair, and this loop would otherwise take it back at once, every time).
+                    self.stop.wait(GRAB_PAUSE_S)
                 elif time.monotonic() - self.last_ok > CAMERA_LOST_S:
                     return  # gone: the next CameraSource.grab says so
                 else:

@@ -302,15 +302,19 @@ def test_unplugged_mid_session_keeps_what_was_recorded(monkeypatch, capsys, tmp_
     from classwatch.session import SessionStore, TimeBase
 
     db = tmp_path / "sessions.db"
-    plug_in(monkeypatch, FakeCamera(unplug_after=2))
+    # Pictures for about half a second, then the cable is pulled. How many readings that gives
+    # depends on the machine's speed (a real clock paces them): at least one, and whatever it is,
+    # the message, the output and the session agree on it.
+    plug_in(monkeypatch, FakeCamera(unplug_after=5, interval=0.1))
     assert main(["analyze", "--camera", "0", "--every", "0.2", "--record", "lesson", "--db", str(db), "--json"]) == 2
     captured = capsys.readouterr()
     line = error_line(captured.err)
-    assert "camera 0 stopped sending pictures" in line and "keeps the 2 reading(s)" in line
-    assert len(json.loads(captured.out)["inputs"][0]["frames"]) == 2  # the readings made are still output
+    made = len(json.loads(captured.out)["inputs"][0]["frames"])  # the readings made are still output
+    assert made >= 1
+    assert "camera 0 stopped sending pictures" in line and f"keeps the {made} reading(s)" in line
     with SessionStore(db) as store:
         data = store.load("lesson")
-        assert len(data.samples) == 2 and data.info.time_base is TimeBase.WALL and data.info.source == "camera 0"
+        assert len(data.samples) == made and data.info.time_base is TimeBase.WALL and data.info.source == "camera 0"
         assert data.info.ended_at is not None
 
 
