@@ -122,6 +122,13 @@ class FaceDetections:
         """Subset by a boolean mask or an index array."""
         return FaceDetections(self.boxes[index], self.scores[index], self.keypoints[index], self.tile[index])
 
+    def centred_in(self, boxes: np.ndarray) -> np.ndarray:
+        """(N, M) whether each face's centre lies in each of (M, 4) x, y, w, h boxes (a box's left
+        and top edges inside, its right and bottom edges outside, so tiles that touch share no face)."""
+        c = (self.boxes[:, :2] + self.boxes[:, 2:] / 2)[:, None, :]
+        b = np.asarray(boxes, np.float64).reshape(-1, 4)[None]
+        return np.all((c >= b[..., :2]) & (c < b[..., :2] + b[..., 2:]), axis=2)
+
     def offset(self, dx: float, dy: float) -> "FaceDetections":
         """Shift into the coordinates of an enclosing image (a crop at dx, dy)."""
         shift = np.array([dx, dy], np.float32)

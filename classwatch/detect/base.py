@@ -123,13 +123,7 @@ def _in_nested_tile(faces: FaceDetections, tile: int, layout: TileLayout) -> np.
     boxes = layout.boxes.astype(np.float64)
     area = boxes[:, 2] * boxes[:, 3]
     inner = np.flatnonzero(area < area[tile])
-    if not len(inner) or not len(faces):
-        return np.zeros(len(faces), bool)
-    c = faces.boxes[:, :2] + faces.boxes[:, 2:] / 2
-    b = boxes[inner]
-    inside = (c[:, None, 0] >= b[None, :, 0]) & (c[:, None, 0] < b[None, :, 0] + b[None, :, 2]) & (
-        c[:, None, 1] >= b[None, :, 1]) & (c[:, None, 1] < b[None, :, 1] + b[None, :, 3])
-    return inside.any(axis=1)
+    return faces.centred_in(boxes[inner]).any(axis=1)
 
 
 def _regions(width: int, height: int, layout: TileLayout | None) -> tuple[np.ndarray, np.ndarray]:

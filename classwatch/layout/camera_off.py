@@ -34,11 +34,17 @@ def shows_video(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         patch = half[max(0, y + my) : y + h - my, max(0, x + mx) : x + w - mx]
         if patch.size == 0:
             continue
-        hist = cv2.calcHist([patch], [0], None, [256], [0, 256]).ravel()
-        mode = int(hist.argmax())
-        flat = hist[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum() / patch.size
-        video[i] = flat < FLAT_SHARE or _has_picture_band(patch, mode)
+        fill, flat = flat_fill(patch)
+        video[i] = flat < FLAT_SHARE or _has_picture_band(patch, fill)
     return video
+
+
+def flat_fill(pixels: np.ndarray) -> tuple[int, float]:
+    """The commonest grey level of some uint8 pixels, and the share of them within FLAT_TOLERANCE
+    of it: near 1 for a fill the app painted, well under FLAT_SHARE for camera video."""
+    hist = cv2.calcHist([np.ascontiguousarray(pixels).reshape(-1, 1)], [0], None, [256], [0, 256]).ravel()
+    fill = int(hist.argmax())
+    return fill, float(hist[max(0, fill - FLAT_TOLERANCE) : fill + FLAT_TOLERANCE + 1].sum() / pixels.size)
 
 
 def _has_picture_band(patch: np.ndarray, fill: int) -> bool:
@@ -87,11 +93,10 @@ def _is_card(cell: np.ndarray) -> bool:
     h, w = cell.shape
     my, mx = max(1, h // 20), max(1, w // 20)
     inner = cell[my : h - my, mx : w - mx]
-    hist = cv2.calcHist([inner], [0], None, [256], [0, 256]).ravel()
-    mode = int(hist.argmax())
-    if hist[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum() < FLAT_SHARE * inner.size:
+    fill, flat = flat_fill(inner)
+    if flat < FLAT_SHARE:
         return False
-    content = np.abs(inner.astype(np.int16) - mode) >= CONTENT_STEP
+    content = np.abs(inner.astype(np.int16) - fill) >= CONTENT_STEP
     if content.mean() < MIN_CONTENT:
         return False
     edge = np.concatenate([content[:2].ravel(), content[-2:].ravel(), content[:, :2].ravel(), content[:, -2:].ravel()])

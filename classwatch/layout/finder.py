@@ -55,7 +55,7 @@ import cv2
 import numpy as np
 
 from ..types import FaceDetections, TileLayout
-from .camera_off import FLAT_SHARE, FLAT_TOLERANCE, empty_cells, shows_video
+from .camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
 from .edges import LineMaps
 from .rectangles import Rect, around_face, lattice_cells, lattice_pitch, of_size
 
@@ -125,10 +125,7 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
 def _explained(layout: TileLayout, faces: FaceDetections) -> int:
     """How well a layout explains the faces: faces in video tiles, less the tiles of a size no
     other tile has (a window frame or a pillar in a room's picture is a rectangle of its own)."""
-    c = faces.boxes[:, :2] + faces.boxes[:, 2:] / 2
-    b = layout.boxes[layout.video]
-    inside = (c[:, None, 0] >= b[None, :, 0]) & (c[:, None, 0] < b[None, :, 0] + b[None, :, 2]) & (
-        c[:, None, 1] >= b[None, :, 1]) & (c[:, None, 1] < b[None, :, 1] + b[None, :, 3])
+    inside = faces.centred_in(layout.boxes[layout.video])
     sizes = layout.boxes[:, 2:].astype(np.float64)
     alike = np.all(np.abs(sizes[:, None] - sizes[None]) <= 0.05 * sizes[:, None], axis=2).sum(axis=1)
     return int(inside.any(axis=1).sum()) - int(np.count_nonzero(alike == 1))
@@ -229,9 +226,7 @@ def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, place
     between = grey[y0:y1, x0:x1][gaps]
     if between.size < MIN_GAP_SHARE * strip.width * strip.height:
         return False
-    hist = np.bincount(between, minlength=256)
-    mode = int(hist.argmax())
-    return hist[max(0, mode - FLAT_TOLERANCE) : mode + FLAT_TOLERANCE + 1].sum() < FLAT_SHARE * between.size
+    return flat_fill(between)[1] < FLAT_SHARE
 
 
 def _holds_faces(cell: Rect, faces: _Faces, placed: np.ndarray, tiles: list[Rect]) -> bool:

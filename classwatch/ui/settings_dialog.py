@@ -45,6 +45,17 @@ DETECTOR_NAMES = {
 LOCK_ICON = asset_path("icons/lock.svg").as_posix()
 
 
+def _count_box(name: str, value: int, suffix: str, tip: str, at_minimum: str = "") -> QSpinBox:
+    """A whole-number setting's spin box, within its RANGES; ``at_minimum``: what its lowest value means."""
+    box = QSpinBox()
+    box.setRange(*(int(v) for v in RANGES[name]))
+    box.setSpecialValueText(at_minimum)
+    box.setSuffix(suffix)
+    box.setValue(value)
+    box.setToolTip(tip)
+    return box
+
+
 class SettingsDialog(QDialog):
     """``saved(Settings)`` is emitted with the teacher's settings after they were written."""
 
@@ -124,11 +135,8 @@ class SettingsDialog(QDialog):
         self._sync_facing(s.attention)
         attention.toggled.connect(self._sync_facing)
 
-        min_faces = QSpinBox()
-        min_faces.setRange(*(int(v) for v in RANGES["min_faces"]))
-        min_faces.setValue(s.min_faces)
-        min_faces.setSuffix(" faces")
-        min_faces.setToolTip("Below this many faces no class reading is shown: it would be about individuals.")
+        min_faces = _count_box("min_faces", s.min_faces, " faces",
+                               "Below this many faces no class reading is shown: it would be about individuals.")
         self._row(form, "min_faces", "Minimum group size", min_faces)
 
         smoothing = QDoubleSpinBox()
@@ -144,12 +152,8 @@ class SettingsDialog(QDialog):
         login.setChecked(s.start_on_login)
         self._row(form, "start_on_login", "Start on login", login)
 
-        retention = QSpinBox()
-        retention.setRange(*(int(v) for v in RANGES["retention_days"]))
-        retention.setSpecialValueText("keep forever")
-        retention.setSuffix(" days")
-        retention.setValue(s.retention_days)
-        retention.setToolTip("Recorded sessions older than this are deleted when classwatch starts.")
+        retention = _count_box("retention_days", s.retention_days, " days",
+                               "Recorded sessions older than this are deleted when classwatch starts.", "keep forever")
         self._row(form, "retention_days", "Keep sessions for", retention)
 
         tracks = QCheckBox("Also store anonymous per-face track numbers")
@@ -218,13 +222,9 @@ class SettingsDialog(QDialog):
         picker = CameraPicker(s.camera_index)
         self._row(form, "camera_index", "Camera", picker)
 
-        size = QSpinBox()
-        size.setRange(*(int(v) for v in RANGES["class_size"]))
-        size.setSpecialValueText("unknown (the most faces seen)")
-        size.setSuffix(" students")
-        size.setValue(s.class_size)
-        size.setToolTip("Students in the room. Coverage is the faces found over this; "
-                        "unknown: over the most faces found in the last minute.")
+        size = _count_box("class_size", s.class_size, " students",
+                          "Students in the room. Coverage is the faces found over this; "
+                          "unknown: over the most faces found in the last minute.", "unknown (the most faces seen)")
         self._row(form, "class_size", "Class size", size)
 
         self._sync_source(form)
