@@ -105,7 +105,7 @@ class Recorder:
     def record(self, result: FrameResult, wall: float, pipeline: object = None) -> None:
         """Append one reading (committed before it returns); ``pipeline`` names the model on the first."""
         writer = self._ensure(wall, pipeline)
-        writer.append(result.mood, wall, result.tracks if self.spec.keep_tracks else None)
+        writer.append(result.mood, wall, result.tracks)  # the writer keeps them only if the session does
 
     def bookmark(self, wall: float, text: str) -> None:
         with self._lock:
