@@ -11,7 +11,7 @@ from synthetic import render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
-from classwatch.layout.camera_off import shows_video
+from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
@@ -131,6 +131,17 @@ def test_a_portrait_phone_video_between_black_bars_is_video_and_a_photo_card_is_
         assert shows_video(grey, np.array([[0, 0, 400, 224]])).tolist() == [video]
 
 
+def test_a_painted_fill_is_flat_and_a_dimmed_picture_is_not():
+    """An app paints a card's fill exactly; a dimmed or dark video is as flat within three levels,
+    but its noise spreads the levels (the threshold comes from the real screenshots, see
+    camera_off.py; this checks the rule, not the threshold)."""
+    rng = np.random.default_rng(0)
+    painted = np.full((100, 160), 56, np.uint8)
+    painted[30:70, 60:100] = 200  # an avatar
+    dimmed = (56 + rng.integers(-3, 4, painted.shape)).astype(np.uint8)
+    assert flat_fill(painted)[1] >= FLAT_SHARE > flat_fill(dimmed)[1]
+
+
 # --- real screenshots (shared development set) ---------------------------------------------
 
 
@@ -200,6 +211,19 @@ def test_every_face_of_a_room_tile_and_a_backlit_tile_is_found(real, name, why):
     assert score_faces(faces.boxes, label).misses == 0, why
 
 
+def test_a_dimmed_filmstrip_tile_is_video(real):
+    """Meet dims a filmstrip tile: as flat as a card within three grey levels, but not painted."""
+    pipeline = Pipeline(PipelineConfig(emotions=False, redetect_s=0))
+    label = real["meet_speaker4.png"]
+    result = pipeline.process(Frame(cv2.imread(str(label.path)), 0.0))
+    x, y, w, h = label.faces[3]  # Risa, the dimmed tile
+    centre = np.array([x + w / 2, y + h / 2])
+    dimmed = [i for i, (bx, by, bw, bh) in enumerate(result.layout.boxes)
+              if bx <= centre[0] <= bx + bw and by <= centre[1] <= by + bh and bw < 100]
+    assert len(dimmed) == 1 and result.layout.video[dimmed[0]]
+    assert score_faces(result.faces.boxes, label).misses <= 1  # the self view cut by the window's top stays
+
+
 def test_the_development_set_as_a_whole(real):
     """A floor under today's figures (benchmarks/real_galleries.py prints them): a change that loses faces
     or tiles on real calls fails here, whatever it does to synthetic galleries."""
@@ -213,7 +237,7 @@ def test_the_development_set_as_a_whole(real):
         score = score_faces(result.faces.boxes, label)
         total = score if total is None else total + score
         right += (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
-    assert total.recall >= 0.98 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 20
+    assert total.recall >= 0.99 and total.precision >= 0.98 and total.on_avatars == 0 and right >= 20
 
 
 def test_the_screen_recording_keeps_its_six_faces(real):

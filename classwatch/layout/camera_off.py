@@ -8,6 +8,13 @@ resolution, outer 5 % left out for a speaker frame or edge ringing) lie
 within ``FLAT_TOLERANCE`` grey levels of its commonest level, unless a band
 of columns holds a picture from top to bottom (a portrait phone video
 between black bars is as flat, but its picture fills its height).
+
+A fill the app painted is exact: even in a JPEG, nearly all of the pixels
+near its level sit within one level of it. A dark or dimmed video (Meet dims
+a filmstrip tile; a room with the lights off) can be as flat within three
+levels, but its noise spreads the levels, so a fill counts as painted only
+when ``PAINTED`` of its near pixels are that exact (real cards: 0.86 or more;
+Meet's dimmed filmstrip tile: 0.52).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from .rectangles import Rect, lattice_cells
 
 FLAT_SHARE = 0.5
 FLAT_TOLERANCE = 3
+PAINTED = 0.75
 #: A portrait video between black bars: a band of columns at least BAND_WIDTH of the tile's height
 #: wide (9:16 video is 0.56) whose top and bottom tenth differ from the fill over BAND_FILL of it.
 BAND_WIDTH = 0.3
@@ -41,10 +49,13 @@ def shows_video(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 def flat_fill(pixels: np.ndarray) -> tuple[int, float]:
     """The commonest grey level of some uint8 pixels, and the share of them within FLAT_TOLERANCE
-    of it: near 1 for a fill the app painted, well under FLAT_SHARE for camera video."""
+    of it: near 1 for a fill the app painted, well under FLAT_SHARE for camera video. When the
+    fill is not painted (see the module doc), only the pixels within one level of it count."""
     hist = cv2.calcHist([np.ascontiguousarray(pixels).reshape(-1, 1)], [0], None, [256], [0, 256]).ravel()
     fill = int(hist.argmax())
-    return fill, float(hist[max(0, fill - FLAT_TOLERANCE) : fill + FLAT_TOLERANCE + 1].sum() / pixels.size)
+    near = hist[max(0, fill - FLAT_TOLERANCE) : fill + FLAT_TOLERANCE + 1].sum()
+    exact = hist[max(0, fill - 1) : fill + 2].sum()
+    return fill, float((near if exact >= PAINTED * near else exact) / pixels.size)
 
 
 def _has_picture_band(patch: np.ndarray, fill: int) -> bool:
