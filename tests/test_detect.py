@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from conftest import DEMO_VIDEO
+from conftest import DEMO_VIDEO, SHARED_DATA
 from faces import ASTRONAUT, ASTRONAUT_FACE, FER_FACE, face_box_in_tile, fer_faces, grid, name_card, paste, wall
 from synthetic import render_gallery
 
@@ -13,8 +13,10 @@ from classwatch.detect import ALIASES, DETECTORS, MAX_FACES_PER_TILE, canonical_
 from classwatch.detect.base import TiledDetector
 from classwatch.detect.yunet import CANONICAL_DROP, CANONICAL_SIDE, TILE_SCORE_SHARE, YuNetDetector, canonical_boxes
 from classwatch.errors import ModelError
+from classwatch.pipeline import Pipeline, PipelineConfig
+from classwatch.scoring import load_labels, score_faces
 from classwatch.track import iou_matrix as iou
-from classwatch.types import FaceDetections, TileLayout
+from classwatch.types import FaceDetections, Frame, TileLayout
 
 HEIGHTS = (24, 28, 32, 40, 48, 64, 80)  # pasted face heights in a 1920x1080 7x7 gallery
 CAMERA_OFF, NAME_AS_VIDEO, WALL, EMPTY, TWO_PEOPLE = 10, 11, 12, 13, 14
@@ -174,8 +176,31 @@ def test_a_tile_whose_faces_are_known_is_looked_at_smaller_and_still_finds_them(
     yunet._nets.clear()
     again = yunet.detect(close_up, tile, face_heights=first.boxes[:, 3])
     assert len(again) == 1 and iou(again.boxes, first.boxes)[0, 0] > 0.8
-    # Looked at in a smaller input than TILE_HEIGHT: half the face at MIN_KNOWN_INPUT is enough.
+    # Looked at in a smaller input than TILE_HEIGHT: KNOWN_SHARE of the face at MIN_KNOWN_INPUT is enough.
     assert max(h for _, h in yunet._nets) < 224
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [
+        ("zoom_dark16.png", "a face backlit by a window scores lower in the smaller input"),
+        ("zoom_share_strip6b.png", "a small strip tile"),
+        ("meet_room4.png", "five people of 12 to 16 px in one room tile"),
+    ],
+)
+def test_a_real_tile_re_detected_knowing_its_faces_keeps_them(name, why):
+    """The follower's periodic re-detection looks at a tile only as large as its known faces
+    need; a tile where that finds nothing is looked at again as on first sight."""
+    galleries = SHARED_DATA / "galleries"
+    if not (galleries / "labels.json").is_file():
+        pytest.skip("shared gallery screenshots not present")
+    label = {lab.path.name: lab for lab in load_labels(galleries)}[name]
+    image = cv2.imread(str(label.path))
+    pipeline = Pipeline(PipelineConfig(emotions=False, attention=False))
+    first = pipeline.process(Frame(image, 0.0)).faces
+    again = pipeline.process(Frame(image, 2 * pipeline.config.redetect_s)).faces
+    assert pipeline.follower.last_followed == 0  # every tile was detected afresh
+    assert score_faces(again.boxes, label).misses == score_faces(first.boxes, label).misses == 0, why
 
 
 def test_layout_without_grid_searches_the_whole_frame_as_tile_0(yunet, astronaut):

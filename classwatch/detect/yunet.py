@@ -12,8 +12,9 @@ in models/face_detection_yunet.md):
   at 24 px or more, where YuNet finds 98 % of them (benchmarks/yunet_scale.py),
   and a large speaker tile costs no more than a small one. A tile whose faces
   were seen a moment ago (``FaceFollower`` re-detecting it) is looked at only
-  as large as half of its smallest face needs (``MIN_KNOWN_INPUT``): a 7x7
-  gallery's close-ups then cost about half;
+  as large as a face ``KNOWN_SHARE`` of its smallest one's height needs
+  (``MIN_KNOWN_INPUT``), and as on first sight if that finds nothing: the
+  follower's re-detections of a 7x7 gallery cost about a third less;
 * a whole frame (no tiles known yet, or none at all) is looked at with its
   long side at ``FRAME_SIDE``, and small frames are enlarged so that the
   smallest faces a call shows at that size (``FRAME_MIN_FACE`` of the frame
@@ -31,7 +32,7 @@ import numpy as np
 from ..errors import ModelError
 from ..resources import model_path
 from ..types import FaceDetections
-from .base import TiledDetector
+from .base import MIN_RELATIVE_SIZE, TiledDetector
 
 MODEL = "face_detection_yunet_2023mar.onnx"
 #: YuNet's own default threshold: every avatar and name card a real call shows
@@ -45,9 +46,11 @@ NMS_IOU = 0.3
 #: Tiles are looked at this many pixels tall ...
 TILE_HEIGHT = 224
 MAX_UPSCALE = 2.0
-#: ... or, where faces were seen before, only so large that a face half as tall as the smallest
-#: of them arrives at this many pixels (YuNet finds 98 % from 24 px, benchmarks/yunet_scale.py).
-MIN_KNOWN_INPUT = 32
+#: ... or, where faces were seen before, only so large that a face KNOWN_SHARE as tall as the
+#: smallest of them arrives at this many pixels (YuNet finds 98 % from 24 px,
+#: benchmarks/yunet_scale.py); a smaller face would be dropped anyway (base.MIN_RELATIVE_SIZE).
+MIN_KNOWN_INPUT = 24
+KNOWN_SHARE = MIN_RELATIVE_SIZE
 #: A whole frame is looked at with its long side this long ...
 FRAME_SIDE = 1280
 #: ... or larger, until faces of this share of the frame height are MIN_FACE_INPUT pixels.
@@ -105,13 +108,21 @@ class YuNetDetector(TiledDetector):
     def _detect_regions(self, image: np.ndarray, regions: np.ndarray, limit: int | None, known: np.ndarray) -> list[FaceDetections]:
         found = []
         for (x, y, w, h), face in zip(regions.tolist(), known.tolist()):
-            scale = min(MAX_UPSCALE, TILE_HEIGHT / max(h, 1))
-            if face > 0 and 2 * MIN_KNOWN_INPUT / face < scale:
-                # A face seen there before: half its height at MIN_KNOWN_INPUT is enough. The scale
+            tile = image[y : y + h, x : x + w]
+            full = min(MAX_UPSCALE, TILE_HEIGHT / max(h, 1))
+            scale = full
+            needed = MIN_KNOWN_INPUT / (KNOWN_SHARE * face) if face > 0 else full
+            if needed < full:
+                # A face seen there before: KNOWN_SHARE of its height at MIN_KNOWN_INPUT is enough. The scale
                 # drops in steps of sqrt(2), so that a gallery's tiles share a few input sizes
                 # (each new size re-plans YuNet, see _net).
-                scale /= np.sqrt(2) ** np.floor(2 * np.log2(scale * face / (2 * MIN_KNOWN_INPUT)))
-            found.append(self._look(image[y : y + h, x : x + w], scale, min_score=TILE_SCORE_SHARE * self.min_score).offset(x, y))
+                scale /= np.sqrt(2) ** np.floor(2 * np.log2(full / needed))
+            faces = self._look(tile, scale, min_score=TILE_SCORE_SHARE * self.min_score)
+            if not len(faces) and scale < full:
+                # The face seen there scores lower in the smaller input (a backlit face, a hand on a
+                # cheek): looked at as on first sight before the tile counts as empty.
+                faces = self._look(tile, full, min_score=TILE_SCORE_SHARE * self.min_score)
+            found.append(faces.offset(x, y))
         return found
 
     def _detect_frame(self, image: np.ndarray) -> FaceDetections:
