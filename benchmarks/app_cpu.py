@@ -6,9 +6,12 @@ subprocess on Qt's offscreen platform, with fresh settings and data folders
 
 - analysing: ``--demo`` on a moving synthetic 7x7 gallery
   (``animate_gallery(render_gallery(7, 7))``, 1920x1080, 60 frames a second
-  apart saved as lossless PNGs in a temporary folder, looped), dashboard
+  apart saved as uncompressed BMPs in a temporary folder, looped), dashboard
   shown. The participants move, so the faces followed between detections
-  (detect/follow.py) are really followed, not read off a still picture;
+  (detect/follow.py) are really followed, not read off a still picture.
+  BMP, not PNG: the app's real source is a screen grab, a copy of raw
+  pixels (mss, 1920x1080 under Xvfb: about 12 ms CPU), which reading a BMP
+  (about 8 ms) resembles and decoding a PNG (about 36 ms) does not;
 - analysing, compact: the same with ``--compact`` (the small always-on-top view);
 - idle: the app started, dashboard shown, not analysing (the baseline);
 - pipeline only: ``Pipeline.process`` on the same frames in this process, no
@@ -137,8 +140,8 @@ def main() -> int:
         gallery = folder / "gallery_7x7"
         gallery.mkdir()
         images = [step.gallery.image for step in animate_gallery(render_gallery(7, 7), 60, seed=1)]
-        for i, image in enumerate(images):  # lossless: the app sees exactly these
-            cv2.imwrite(str(gallery / f"frame_{i:03d}.png"), image)
+        for i, image in enumerate(images):  # uncompressed: the app sees exactly these, read at a grab's cost
+            cv2.imwrite(str(gallery / f"frame_{i:03d}.bmp"), image)
         runs = [
             pipeline_only(images, every=1.0),
             run("idle", [], args.seconds, args.window, args.warmup, folder),

@@ -13,6 +13,8 @@ from classwatch.detect import make_detector
 from classwatch.layout import find_layout
 from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
+from classwatch.layout.lattice import on_lattice
+from classwatch.layout.rectangles import Rect
 from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
 from classwatch.scoring import load_labels, score_faces
@@ -194,6 +196,35 @@ def test_a_small_capture_of_a_large_gallery_still_gets_its_tiles(yunet, real):
     small = cv2.resize(image, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)
     layout = layout_of(small, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+
+
+def test_a_small_capture_of_touching_tiles_is_read_in_the_enlarged_search(yunet, real):
+    """BigBlueButton's dock at 0.6 of its size: the frame as it is reads two touching tiles as one, the
+    search twice as large sees the seam; both put every face in a video tile, and the enlarged one wins."""
+    label = real["bbb_dock8.png"]
+    small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    layout = layout_of(small, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+
+
+def test_a_rectangle_between_two_name_labels_takes_no_cells(yunet, real):
+    """Meet's 75-tile grid captured 1.25 times larger: the text baselines of two camera-off cards'
+    names are rows as straight as a tile side, and the rectangle between them holds the lower card's
+    avatar; it is a stray off its column's rows, and both cards it lay across are found."""
+    label = real["meet_grid75.png"]
+    large = cv2.resize(cv2.imread(str(label.path)), None, fx=1.25, fy=1.25, interpolation=cv2.INTER_LINEAR)
+    layout = layout_of(large, yunet)
+    assert int((~layout.video).sum()) == label.camera_off
+
+
+def test_a_stray_holding_a_face_is_dropped_and_a_centred_last_row_is_not():
+    """Tiles 100 x 66 on a pitch of 110 x 70 (Meet's one-pixel gutter, as on its 75-tile grid)."""
+    tiles = [Rect(x, y, x + 100, y + 66, 1.0) for y in (0, 70, 140) for x in (0, 110, 220)]
+    stray = Rect(110, 82, 210, 148, 0.5)  # 12 px (0.17 pitch) below the second row, where a tile is missing
+    kept = on_lattice([t for t in tiles if t[:2] != (110, 70)] + [stray], [])
+    assert stray not in kept and len(kept) == 8
+    centred = Rect(55, 210, 155, 276, 1.0)  # a last row of one tile, centred: half a pitch over
+    assert centred in on_lattice([*tiles, centred], [])
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ How the tiles are found
    someone turned away). Rectangles that cut through a face (its eyes and
    nose), that overlap one already taken, or that hold no face and sit off
    the lattice of the tiles that do (rows and columns a whole pitch apart)
-   are dropped.
+   are dropped, and so is one that holds a face but lies across the rows
+   of its column's tiles (a name label's baseline, ``lattice.py``).
    When the tiles found each sit centred in a larger rectangle holding the
    same faces (a profile photo on its camera-off card), those are the tiles.
    Camera-off cards painted in the background colour are read off the
@@ -43,8 +44,9 @@ Frames smaller than ``SMALL_SIDE`` are searched twice, as they are and
 enlarged ``SMALL_ZOOM`` times (pixels repeated, so a line stays sharp): in a
 small capture a gutter is two or three pixels, narrower than the
 neighbourhood a line is judged against (``edges.py``). The layout that puts
-more faces in video tiles wins, less one for each tile of a size no other
-tile has (a window or a pillar in a room's picture): measured on the real
+more faces in video tiles wins (on a tie, the one with more tiles: it saw
+more gutters), less one for each tile of a size no other tile has (a window or a
+pillar in a room's picture): measured on the real
 screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968 and tiles
 right 120 -> 122 of 147, the same at their own size.
 """
@@ -57,7 +59,8 @@ import numpy as np
 from ..types import FaceDetections, TileLayout
 from .camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
 from .edges import LineMaps
-from .rectangles import Rect, around_face, lattice_cells, lattice_pitch, of_size
+from .lattice import on_lattice
+from .rectangles import Rect, around_face, lattice_cells, of_size
 
 #: Frames are searched with their long side at most this many pixels, shrunk by a whole factor.
 WORK_SIDE = 3000
@@ -73,8 +76,6 @@ MIN_VOTES = 1.5
 MAX_GROUPS = 4
 #: Sizes searched for one vote: the winner and those a few percent off it.
 MAX_SIZES = 3
-#: A rectangle off the lattice still belongs to it when within this many pixels of a row or column.
-LATTICE_SLACK = 3
 #: A speaker's tile may hold a floating filmstrip whose faces are this many times smaller.
 OVERLAY_FACES = 3
 #: A filmstrip floating over a full-bleed speaker covers at most this share of the frame, and the
@@ -116,7 +117,9 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
         boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
         boxes = np.round(boxes).astype(np.int32)
         layout = TileLayout(boxes, shows_video(grey, boxes), grid=True)
-        score = _explained(layout, faces)
+        # On a tie, the layout with more tiles wins: the enlarged search saw gutters that the frame
+        # as it is blurs away (BigBlueButton's dock at 0.6-0.75 of its size: two tiles read as one).
+        score = (_explained(layout, faces), len(layout))
         if best is None or score > best[0]:
             best = (score, layout)
     return best[1] if best is not None else TileLayout.whole_frame(width, height)
@@ -261,7 +264,9 @@ def _group(lines: LineMaps, faces: _Faces, tiles: list[Rect], sizes: list[tuple[
     """
     found = [r for size in sizes for r in of_size(lines, *size)]
     found = [r for r in sorted(found, key=lambda r: -r.score) if not any(r.overlap(t) > MAX_OVERLAP * r.width * r.height for t in tiles)]
-    return _on_lattice(_plausible(found, faces), faces)
+    found = _plausible(found, faces)
+    holds = [bool(faces.inside(r).any()) for r in found]
+    return on_lattice([r for r, k in zip(found, holds) if k], [r for r, k in zip(found, holds) if not k])
 
 
 def _outer_size(group: list[Rect], around: list[list[Rect]], faces: _Faces) -> tuple[int, int] | None:
@@ -355,37 +360,6 @@ def _plausible(found: list[Rect], faces: _Faces) -> list[Rect]:
             continue
         kept.append(rect)
     return kept
-
-
-def _on_lattice(rects: list[Rect], faces: _Faces) -> list[Rect]:
-    """The rectangles holding a face, and those in line with them: in a row or column of the lattice
-    they span, a whole pitch apart (a centred last row shares its row pitch, not its columns)."""
-    held = [r for r in rects if faces.inside(r).any()]
-    rest = [r for r in rects if not faces.inside(r).any()]
-    if not held:
-        return []
-    w, h = np.median([r.width for r in held]), np.median([r.height for r in held])
-    pitch_x, pitch_y = lattice_pitch([r.x0 for r in held], w), lattice_pitch([r.y0 for r in held], h)
-    # Apps use one gutter both ways: borrow the other direction's when a direction shows no pitch.
-    if pitch_x is None:
-        pitch_x = w + (pitch_y - h if pitch_y is not None else 0.04 * w)
-    if pitch_y is None:
-        pitch_y = h + (pitch_x - w)
-    kept = list(held)
-    grew = True
-    while grew:
-        grew = False
-        for rect in list(rest):
-            if _in_step(rect.y0, [k.y0 for k in kept], pitch_y) or _in_step(rect.x0, [k.x0 for k in kept], pitch_x):
-                kept.append(rect)
-                rest.remove(rect)
-                grew = True
-    return kept
-
-
-def _in_step(value: int, refs: list[int], pitch: float) -> bool:
-    steps = (value - np.asarray(refs, np.float64)) / pitch
-    return bool(np.any(np.abs(steps - np.round(steps)) * pitch <= LATTICE_SLACK))
 
 
 def _row_major(tiles: list[Rect]) -> list[Rect]:
