@@ -16,9 +16,12 @@ Two timings of classwatch per picture:
   searched for faces and every face classified. This is the first frame of
   a session, or a frame after the layout changed.
 * ``warm``: the same picture again with the layout kept (checked, not
-  searched for) and every video tile searched afresh (no following of faces
-  between frames, which on a still picture would be a flattering best case;
-  benchmarks/follow_faces.py measures following on a moving gallery).
+  searched for) and every video tile searched afresh, each looked at only as
+  large as the faces it showed in the frame before need (as every
+  re-detection of a session does; ``benchmarks/real_galleries.py`` scores
+  such re-detections: its "re-detected" line). No following of faces between
+  frames, which on a still picture would be a flattering best case;
+  benchmarks/follow_faces.py measures following on a moving gallery.
 
 Real screenshots come from a folder with a ``labels.json`` (``--galleries``;
 by default the project's development set beside the checkout, when it is

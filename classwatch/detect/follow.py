@@ -16,6 +16,10 @@ at ~0.05 ms a face. A tile is detected afresh when
   person joining a tile and a face that grew or shrank (leaning in or back),
   which a translation-only follow cannot.
 
+A tile detected afresh whose faces were seen is looked at only as large as
+those faces need (``FaceDetector.detect``'s ``face_heights``), also with
+``redetect_s`` 0, where every tile is detected in every frame.
+
 The first detection of each tile is given a staggered deadline so that the
 re-detections spread over the frames that follow instead of all tiles
 falling due in the same frame. Frames without a grid are always detected
@@ -87,10 +91,9 @@ class FaceFollower:
         self._tiles.clear()
 
     def detect(self, image: np.ndarray, layout: TileLayout | None, t: float) -> FaceDetections:
-        if self.redetect_s <= 0 or layout is None or not layout.grid:
+        if layout is None or not layout.grid:
             self._tiles.clear()
-            tiles = int(layout.video.sum()) if layout is not None and layout.grid else 1
-            self.last_detected, self.last_followed, self.last_match = tiles, 0, {}
+            self.last_detected, self.last_followed, self.last_match = 1, 0, {}
             return self.detector.detect(image, layout)
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         h, w = grey.shape
@@ -102,7 +105,8 @@ class FaceFollower:
         for i in np.flatnonzero(layout.video):
             memory = remembered.get(keys[i])
             followed = None
-            if memory is not None and t < memory.due and len(memory.faces):
+            # redetect_s 0 follows nothing, but still looks at each tile only as its faces need.
+            if self.redetect_s > 0 and memory is not None and t < memory.due and len(memory.faces):
                 followed, self.last_match[int(i)] = self._follow(grey, memory)
             if followed is None:
                 stale.append(int(i))
