@@ -1,6 +1,6 @@
 """The real screenshots captured larger or smaller: does reading a call depend on the capture size?
 
-    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5]
+    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40]
 
 A teacher's capture of the same call can be half or twice the size of the
 development screenshots (a smaller window, another screen). Each labelled
@@ -8,7 +8,9 @@ screenshot is resized (INTER_AREA down, INTER_LINEAR up), its labels with it,
 and read by a fresh pipeline (no expressions, no attention); printed per
 scale: face recall and precision, faces on avatars, and the screenshots whose
 tile and camera-off counts are right (the wrong ones named), scored as
-``classwatch.scoring`` says.
+``classwatch.scoring`` says. With ``--jpeg Q`` each resized capture is also
+re-encoded as a JPEG of quality Q: a call seen through a stream or a
+compressed recording, whose flat fills and thin gutters blur and block.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--galleries", type=Path, default=GALLERIES)
     parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5])
+    parser.add_argument("--jpeg", type=int, default=None, metavar="Q", help="re-encode each capture as JPEG of quality Q")
     args = parser.parse_args()
     if not (args.galleries / "labels.json").is_file():
         sys.exit(f"error: no labelled screenshots at {args.galleries}")
@@ -45,6 +48,8 @@ def main() -> None:
         for label in labels:
             image = read_image(label.path)
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            if args.jpeg is not None:
+                image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, args.jpeg])[1], cv2.IMREAD_COLOR)
             scaled = dataclasses.replace(label, faces=label.faces * scale, avatars=label.avatars * scale)
             pipeline.reset()
             result = pipeline.process(Frame(image, 0.0))
@@ -53,7 +58,7 @@ def main() -> None:
             if (len(result.layout), int((~result.layout.video).sum())) != (label.tiles, label.camera_off):
                 wrong.append(label.path.stem)
         print(
-            f"scale {scale:4.2f}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
+            f"scale {scale:4.2f}{'' if args.jpeg is None else f' jpeg {args.jpeg}'}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
             f"  tiles right {len(labels) - len(wrong)} of {len(labels)}" + (f" (wrong: {', '.join(wrong)})" if wrong else "")
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -54,6 +56,17 @@ def test_a_tile_side_stands_out_and_texture_does_not():
     assert np.abs(rows[60:140]).max() < 0.1  # inside: flat, no line
     assert np.median(contrast(lines.rows_over(0, 100))[20:180]) < 0.2  # texture: no line stands out
     assert rows[0] > 0.5  # the capture's border ends a tile too
+
+
+def test_a_blurred_edge_in_an_enlarged_frame_steps_when_the_step_spans_a_capture_pixel():
+    """A Zoom gutter captured at half size ends in a ramp, 26 -> 31 -> 34 grey levels; enlarged twice
+    (pixels repeated), neighbouring pixels differ by 5 and 3, under MIN_STEP, and the card's side is
+    lost, while a step spanning two pixels either way sees the capture's 8."""
+    column = np.array([26] * 20 + [31] + [34] * 20, np.uint8)
+    image = np.repeat(np.repeat(np.tile(column[:, None, None], (1, 40, 3)), 2, axis=0), 2, axis=1)
+    ramp = slice(38, 46)
+    assert LineMaps.of(image).rows_over(0, 80)[ramp].max() == 0
+    assert LineMaps.of(image, span=2).rows_over(0, 80)[ramp].max() == 1
 
 
 # --- synthetic galleries (exact truth) -----------------------------------------------------
@@ -205,6 +218,40 @@ def test_a_small_capture_of_touching_tiles_is_read_in_the_enlarged_search(yunet,
     small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
     layout = layout_of(small, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+
+
+@pytest.mark.parametrize("name", ["zoom_sidebyside14.png", "zoom_sidebyside14b.png"])
+def test_a_half_size_capture_wider_than_1000_pixels_is_searched_enlarged_too(yunet, real, name):
+    """Zoom's side-by-side gallery captured at half size, about 1120 px wide: its gutters are two or
+    three pixels and only the search twice as large finds every tile and every camera-off card."""
+    label = real[name]
+    small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    layout = layout_of(small, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+
+
+@pytest.mark.parametrize("name, scale", [("zoom_es17a.jpg", 0.5), ("zoom_es17b.jpg", 0.5), ("zoom_es17c.jpg", 0.6)])
+def test_a_small_capture_s_blurred_gutters_are_read_with_steps_spanning_a_capture_pixel(yunet, real, name, scale):
+    """Zoom's 17-tile gallery, 7-8 camera-off cards with names and profile photos, at half size or a
+    little more: gutters of three pixels blurred into ramps; the enlarged search with steps spanning a
+    capture pixel finds every tile and every camera-off card."""
+    label = real[name]
+    small = cv2.resize(cv2.imread(str(label.path)), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    layout = layout_of(small, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+
+
+@pytest.mark.parametrize("name, scale", [("zoom_es17c.jpg", 0.5), ("zoom_es17b.jpg", 0.6)])
+def test_a_search_that_takes_camera_off_cards_for_video_does_not_win_by_their_photos(real, name, scale):
+    """Zoom's 17-tile gallery at 0.5-0.6 of its size: one search reads profile-photo cards as video and
+    so puts more faces in video tiles than the search that finds all 17 tiles; a photo's face is
+    explained by its card just as well, and the complete layout wins: no face on an avatar."""
+    label = real[name]
+    small = cv2.resize(cv2.imread(str(label.path)), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    result = Pipeline(PipelineConfig(emotions=False, attention=False, redetect_s=0)).process(Frame(small, 0.0))
+    scaled = dataclasses.replace(label, faces=label.faces * scale, avatars=label.avatars * scale)
+    assert (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
+    assert score_faces(result.faces.boxes, scaled).on_avatars == 0
 
 
 def test_a_rectangle_between_two_name_labels_takes_no_cells(yunet, real):

@@ -17,6 +17,12 @@ levels, and only a true line is the strongest step of its neighbourhood
 along the whole span. Steps are then widened by one pixel each way, so a
 line blurred over two pixels by scaling or JPEG still counts as one.
 
+In a frame enlarged k times by repeating pixels, the difference one pixel
+either way compares neighbouring pixels of the capture, and an edge that
+scaling blurred into a two-pixel ramp (a Zoom gutter captured at half
+size: 34, 31, 26 grey levels) splits into two steps under ``MIN_STEP``. Taken
+``span`` = k pixels either way, the step is the capture's own again.
+
 Lines are scored by *contrast*: their support minus the mean support of the
 parallel lines ``CONTRAST_OFFSET`` pixels to either side, which is near zero
 in texture (every line there is alike) and near one for a tile's side. Rows
@@ -53,13 +59,14 @@ class LineMaps:
     cols: np.ndarray
 
     @classmethod
-    def of(cls, image: np.ndarray) -> "LineMaps":
-        """image: (H, W, 3) uint8 BGR."""
+    def of(cls, image: np.ndarray, span: int = 1) -> "LineMaps":
+        """image: (H, W, 3) uint8 BGR; a step is the difference ``span`` pixels either way."""
         height, width = image.shape[:2]
         across_rows = np.zeros((height, width), np.uint8)
         across_cols = np.zeros((height, width), np.uint8)
-        across_rows[1:-1] = _largest_channel(cv2.absdiff(image[2:], image[:-2]))
-        across_cols[:, 1:-1] = _largest_channel(cv2.absdiff(image[:, 2:], image[:, :-2]))
+        k = span
+        across_rows[k:-k] = _largest_channel(cv2.absdiff(image[2 * k :], image[: -2 * k]))
+        across_cols[:, k:-k] = _largest_channel(cv2.absdiff(image[:, 2 * k :], image[:, : -2 * k]))
         row_steps, col_steps = _ridges(across_rows, axis=0), _ridges(across_cols, axis=1)
         # The capture's own border ends whatever touches it: a tile cut by the region's edge, or a
         # gallery selected exactly, whose tiles reach the border.

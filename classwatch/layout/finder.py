@@ -40,11 +40,16 @@ a room, a single portrait, a classroom camera), and every face counts.
 
 Frames wider or taller than ``WORK_SIDE`` (4K) are searched at half size:
 tile sides stay lines, and the searches cost in proportion to the pixels.
-Frames smaller than ``SMALL_SIDE`` are searched twice, as they are and
+Frames smaller than ``SMALL_SIDE`` are searched three times, as they are and
 enlarged ``SMALL_ZOOM`` times (pixels repeated, so a line stays sharp): in a
 small capture a gutter is two or three pixels, narrower than the
-neighbourhood a line is judged against (``edges.py``). The layout that puts
-more faces in video tiles wins (on a tie, the one with more tiles: it saw
+neighbourhood a line is judged against (``edges.py``). The enlarged frame is
+read twice: with steps between neighbouring pixels, and with steps spanning
+a pixel of the capture either way, which keeps the gutters that scaling
+blurred into a ramp (``LineMaps.of``'s ``span``; Zoom's 17-tile galleries at
+0.5-0.6 of their size). The wider span alone loses Meet's small filmstrips,
+whose tiles the neighbouring-pixel steps still find. The layout that puts
+more faces in tiles wins (``_explained``; on a tie, the one with more tiles: it saw
 more gutters), less one for each tile of a size no other tile has (a window or a
 pillar in a room's picture): measured on the real
 screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968 and tiles
@@ -64,8 +69,14 @@ from .rectangles import Rect, around_face, lattice_cells, of_size
 
 #: Frames are searched with their long side at most this many pixels, shrunk by a whole factor.
 WORK_SIDE = 3000
-#: Frames with a long side under SMALL_SIDE are also searched SMALL_ZOOM times larger.
-SMALL_SIDE = 1000
+#: Frames with a long side under SMALL_SIDE are also searched SMALL_ZOOM times larger. Measured on
+#: the real screenshots resized 0.5-1.5: 1000 -> 1200 reads Zoom's side-by-side galleries at half size
+#: (1120 px wide, 2-3 px gutters; tiles right 13 -> 15 of 21 at 0.5, no change elsewhere); 1400 loses
+#: zoom_share_column10 at 0.6 (1350 px wide). The enlarged frame read with steps spanning a capture
+#: pixel as well: tiles right 15 -> 18 at 0.5, 17 -> 20 at 0.6, 19 -> 20 at 0.75, the same elsewhere;
+#: with that span alone (no search with neighbouring-pixel steps) 0.9 and 1.5 lose faces on Meet's
+#: filmstrip and 0.5 a Zoom strip's camera-off tile.
+SMALL_SIDE = 1200
 SMALL_ZOOM = 2
 #: Sizes within this fraction (or SIZE_SLACK pixels) are the same tile size.
 SIZE_TOLERANCE = 0.03
@@ -103,15 +114,16 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
     # A whole factor keeps every tile the same size in pixels (at 0.74, tiles of one gallery come
     # out 213, 214 or 215 pixels wide, and the search for one size misses some).
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    scales = [1.0 / int(np.ceil(max(height, width) / WORK_SIDE))]
+    # Each search: the scale the frame is read at, and how many pixels a step spans either way.
+    searches = [(1.0 / int(np.ceil(max(height, width) / WORK_SIDE)), 1)]
     if max(height, width) < SMALL_SIDE:
-        scales.append(float(SMALL_ZOOM))
+        searches += [(float(SMALL_ZOOM), 1), (float(SMALL_ZOOM), SMALL_ZOOM)]
     best = None
-    for scale in scales:
+    for scale, span in searches:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST
         work = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
         work_grey = grey if scale == 1.0 else cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-        tiles = _tiles(work_grey, LineMaps.of(work), _scaled_faces(faces, scale))
+        tiles = _tiles(work_grey, LineMaps.of(work, span), _scaled_faces(faces, scale))
         if not tiles:
             continue
         boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
@@ -126,9 +138,14 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
 
 
 def _explained(layout: TileLayout, faces: FaceDetections) -> int:
-    """How well a layout explains the faces: faces in video tiles, less the tiles of a size no
-    other tile has (a window frame or a pillar in a room's picture is a rectangle of its own)."""
-    inside = faces.centred_in(layout.boxes[layout.video])
+    """How well a layout explains the faces: faces in its tiles, less the tiles of a size no
+    other tile has (a window frame or a pillar in a room's picture is a rectangle of its own).
+
+    A face in a camera-off tile counts too: it is a profile photo, which its card explains. Counting
+    only faces in video tiles let a search that took cards for video win by their photos (Zoom's
+    17-tile galleries at 0.5-0.6: tiles right 18 -> 19 of 21 at 0.5, 20 -> 21 at 0.6, faces on
+    avatars 2 -> 0 and 1 -> 0; the same at every other scale and at full size)."""
+    inside = faces.centred_in(layout.boxes)
     sizes = layout.boxes[:, 2:].astype(np.float64)
     alike = np.all(np.abs(sizes[:, None] - sizes[None]) <= 0.05 * sizes[:, None], axis=2).sum(axis=1)
     return int(inside.any(axis=1).sum()) - int(np.count_nonzero(alike == 1))
