@@ -1,6 +1,6 @@
 """The real screenshots captured larger or smaller: does reading a call depend on the capture size?
 
-    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40]
+    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40] [--page 235]
 
 A teacher's capture of the same call can be half or twice the size of the
 development screenshots (a smaller window, another screen). Each labelled
@@ -11,6 +11,9 @@ tile and camera-off counts are right (the wrong ones named), scored as
 ``classwatch.scoring`` says. With ``--jpeg Q`` each resized capture is also
 re-encoded as a JPEG of quality Q: a call seen through a stream or a
 compressed recording, whose flat fills and thin gutters blur and block.
+With ``--page GREY`` each resized capture is set in a page of that grey, at
+least 1920x1080, 150 px from its left and 120 px from its top: a call shown
+small inside a larger screen or a streamed window in a browser.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,12 +34,24 @@ from classwatch.sources import read_image  # noqa: E402
 from classwatch.types import Frame  # noqa: E402
 
 GALLERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "galleries"
+#: Where a capture sits in its page (x, y), and the page's smallest size (width, height).
+PAGE_OFFSET = (150, 120)
+PAGE_SIZE = (1920, 1080)
+
+
+def in_page(image: np.ndarray, grey: int) -> np.ndarray:
+    """The capture set in a page of one grey, PAGE_OFFSET from its top left."""
+    (x, y), (w, h) = PAGE_OFFSET, PAGE_SIZE
+    page = np.full((max(h, image.shape[0] + 2 * y), max(w, image.shape[1] + 2 * x), 3), grey, np.uint8)
+    page[y : y + image.shape[0], x : x + image.shape[1]] = image
+    return page
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--galleries", type=Path, default=GALLERIES)
     parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5])
+    parser.add_argument("--page", type=int, default=None, metavar="GREY", help="set each capture in a 1920x1080 page of this grey")
     parser.add_argument("--jpeg", type=int, default=None, metavar="Q", help="re-encode each capture as JPEG of quality Q")
     args = parser.parse_args()
     if not (args.galleries / "labels.json").is_file():
@@ -48,9 +64,12 @@ def main() -> None:
         for label in labels:
             image = read_image(label.path)
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            shift = np.zeros(4)
+            if args.page is not None:
+                image, shift[:2] = in_page(image, args.page), PAGE_OFFSET
             if args.jpeg is not None:
                 image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, args.jpeg])[1], cv2.IMREAD_COLOR)
-            scaled = dataclasses.replace(label, faces=label.faces * scale, avatars=label.avatars * scale)
+            scaled = dataclasses.replace(label, faces=label.faces * scale + shift, avatars=label.avatars * scale + shift)
             pipeline.reset()
             result = pipeline.process(Frame(image, 0.0))
             score = score_faces(result.faces.boxes, scaled)
@@ -58,7 +77,8 @@ def main() -> None:
             if (len(result.layout), int((~result.layout.video).sum())) != (label.tiles, label.camera_off):
                 wrong.append(label.path.stem)
         print(
-            f"scale {scale:4.2f}{'' if args.jpeg is None else f' jpeg {args.jpeg}'}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
+            f"scale {scale:4.2f}{'' if args.jpeg is None else f' jpeg {args.jpeg}'}"
+            f"{'' if args.page is None else ' in a page'}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
             f"  tiles right {len(labels) - len(wrong)} of {len(labels)}" + (f" (wrong: {', '.join(wrong)})" if wrong else "")
         )
 

@@ -13,6 +13,8 @@ from synthetic import render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
+from classwatch.layout.region import _faces_region
+from classwatch.layout.region import layout_of as layout_of_region
 from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
@@ -287,6 +289,25 @@ def test_every_face_of_a_room_tile_and_a_backlit_tile_is_found(real, name, why):
     label = real[name]
     faces = pipeline.process(Frame(cv2.imread(str(label.path)), 0.0)).faces
     assert score_faces(faces.boxes, label).misses == 0, why
+
+
+def test_a_call_shown_small_inside_a_larger_capture_is_searched_where_its_faces_are(yunet, real):
+    """Zoom's 17-tile gallery at half size in a 1920x1080 page (a call window on a large screen):
+    the frame is too large to be enlarged, its faces too small for the whole-frame search."""
+    label = real["zoom_es17b.jpg"]
+    small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    page = np.full((1080, 1920, 3), 235, np.uint8)
+    page[120 : 120 + small.shape[0], 150 : 150 + small.shape[1]] = small
+    layout = layout_of_region(page, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+    assert layout.boxes[:, 0].min() >= 150 and layout.boxes[:, 1].min() >= 120
+
+
+def test_faces_spread_over_the_frame_are_no_region():
+    faces = FaceDetections(np.array([[100, 100, 40, 40], [1700, 900, 40, 40]], np.float32), np.ones(2, np.float32),
+                           np.zeros((2, 5, 2), np.float32))
+    assert _faces_region(faces, 1920, 1080) is None
+    assert _faces_region(faces.select(np.array([0])), 1920, 1080) == (0, 0, 300, 300)
 
 
 def test_a_dimmed_filmstrip_tile_is_video(real):

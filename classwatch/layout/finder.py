@@ -49,7 +49,7 @@ a pixel of the capture either way, which keeps the gutters that scaling
 blurred into a ramp (``LineMaps.of``'s ``span``; Zoom's 17-tile galleries at
 0.5-0.6 of their size). The wider span alone loses Meet's small filmstrips,
 whose tiles the neighbouring-pixel steps still find. The layout that puts
-more faces in tiles wins (``_explained``; on a tie, the one with more tiles: it saw
+more faces in tiles wins (``explained``; on a tie, the one with more tiles: it saw
 more gutters), less one for each tile of a size no other tile has (a window or a
 pillar in a room's picture): measured on the real
 screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968 and tiles
@@ -131,13 +131,13 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
         layout = TileLayout(boxes, shows_video(grey, boxes), grid=True)
         # On a tie, the layout with more tiles wins: the enlarged search saw gutters that the frame
         # as it is blurs away (BigBlueButton's dock at 0.6-0.75 of its size: two tiles read as one).
-        score = (_explained(layout, faces), len(layout))
+        score = (explained(layout, faces), len(layout))
         if best is None or score > best[0]:
             best = (score, layout)
     return best[1] if best is not None else TileLayout.whole_frame(width, height)
 
 
-def _explained(layout: TileLayout, faces: FaceDetections) -> int:
+def explained(layout: TileLayout, faces: FaceDetections) -> int:
     """How well a layout explains the faces: faces in its tiles, less the tiles of a size no
     other tile has (a window frame or a pillar in a room's picture is a rectangle of its own).
 

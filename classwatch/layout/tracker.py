@@ -28,7 +28,7 @@ from ..detect import FaceDetector
 from ..types import TileLayout
 from .camera_off import shows_video
 from .edges import MIN_STEP
-from .finder import find_layout
+from .region import layout_of
 
 MAX_AGE_S = 30.0
 RETRY_S = 3.0
@@ -71,7 +71,7 @@ class LayoutTracker:
         if not fresh and np.mean(side_steps(grey, found.layout.boxes) >= KEEP_SHARE * found.steps) >= KEEP_TILES:
             self.last_found = False
             return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
-        layout = find_layout(image, self.detector.detect(image, None))
+        layout = layout_of(image, self.detector)
         self._found = _Found(layout, image.shape, t, side_steps(grey, layout.boxes) if layout.grid else np.zeros(0))
         self.last_found = True
         return layout

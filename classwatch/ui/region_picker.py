@@ -79,14 +79,15 @@ def detect_gallery(image: np.ndarray, monitor: int, exclude: list[tuple[int, int
         classwatch's own windows; they are painted over before anything else.
     """
     from ..detect import make_detector
-    from ..layout import find_layout
+    from ..layout import layout_of
 
     h, w = image.shape[:2]
     if exclude:
         image = image.copy()
         for x, y, ew, eh in exclude:
             image[max(y, 0) : max(y + eh, 0), max(x, 0) : max(x + ew, 0)] = (128, 0, 128)
-    layout = find_layout(image, make_detector().detect(image, None))
+    # A whole screen often shows the call as a small window: layout_of also searches where its faces are.
+    layout = layout_of(image, make_detector())
     if not layout.grid:
         return None
     x, y, bw, bh = pad_box(bounding_box(layout.boxes), 4, w, h)
