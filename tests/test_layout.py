@@ -310,6 +310,15 @@ def test_faces_spread_over_the_frame_are_no_region():
     assert _faces_region(faces.select(np.array([0])), 1920, 1080) == (0, 0, 300, 300)
 
 
+def test_a_strip_beside_a_shared_screen_stays_a_strip_in_a_jpeg(yunet, real):
+    """JPEG smears the tiles' edges into the gaps between them: those gaps are still the app's flat
+    background, not a speaker's video showing between a floating filmstrip's tiles."""
+    label = real["zoom_share_column10.png"]
+    _, data = cv2.imencode(".jpg", cv2.imread(str(label.path)), [cv2.IMWRITE_JPEG_QUALITY, 70])
+    layout = layout_of(cv2.imdecode(data, cv2.IMREAD_COLOR), yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+
+
 def test_a_dimmed_filmstrip_tile_is_video(real):
     """Meet dims a filmstrip tile: as flat as a card within three grey levels, but not painted."""
     pipeline = Pipeline(PipelineConfig(emotions=False, redetect_s=0))

@@ -62,7 +62,7 @@ import cv2
 import numpy as np
 
 from ..types import FaceDetections, TileLayout
-from .camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
+from .camera_off import empty_cells, flat_fill, shows_video
 from .edges import LineMaps
 from .lattice import on_lattice
 from .rectangles import Rect, around_face, lattice_cells, of_size
@@ -93,6 +93,11 @@ OVERLAY_FACES = 3
 #: gaps between its tiles, where the video shows, at least MIN_GAP_SHARE of the strip.
 FILMSTRIP_SHARE = 0.35
 MIN_GAP_SHARE = 0.05
+#: ... and "video shows between" means under this share of the gaps is one flat fill. Not
+#: FLAT_SHARE: the gaps also hold the pixel or two of each tile's edge that its box leaves out,
+#: which JPEG smears (Zoom's strip beside a shared screen: 0.65 of its gaps flat, 0.46 at JPEG
+#: quality 70 and 40; the room camera between Meet's floating filmstrip: 0.04-0.12).
+BETWEEN_FLAT = 0.3
 #: Tiles overlapping by more than this fraction are the same tile.
 MAX_OVERLAP = 0.1
 #: A rectangle around a tile must be this much larger both ways, and centred on it (its centre at most
@@ -246,7 +251,7 @@ def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, place
     between = grey[y0:y1, x0:x1][gaps]
     if between.size < MIN_GAP_SHARE * strip.width * strip.height:
         return False
-    return flat_fill(between)[1] < FLAT_SHARE
+    return flat_fill(between)[1] < BETWEEN_FLAT
 
 
 def _holds_faces(cell: Rect, faces: _Faces, placed: np.ndarray, tiles: list[Rect]) -> bool:
