@@ -61,7 +61,7 @@ NUM_LANDMARKS = 5
 CELL = 32
 #: Input sizes with a detector planned for each: a gallery's tiles at their first-sight scale and
 #: at the smaller steps their known faces allow, plus the whole frame (a moving 7x7 gallery uses
-#: 10; with 4 kept, 60 frames re-planned 154 times instead of 12, 3.5 % more CPU).
+#: 10; with 4 kept, 60 frames re-planned 154 times instead of 10, 6 % more CPU).
 MAX_SIZES = 12
 #: The canonical face box from YuNet's: side and downward shift of the centre,
 #: as fractions of YuNet's box height (benchmarks/face_box_framing.py, medians

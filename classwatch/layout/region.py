@@ -17,7 +17,7 @@ screenshots resized and set in a light 1920x1080 page): at half size recall
 0.847 -> 0.908, tiles right 7 -> 15 of 21, faces on avatars 3 -> 0; at 0.75
 recall 0.957 -> 0.975, tiles 18 -> 20; unchanged without a page. A margin of
 the largest face's height instead of the median's loses at 0.75 (tiles 20 -> 18):
-the region then reaches past ``MAX_SIDE`` and is not searched.
+the region then reaches past ``finder.SMALL_SIDE`` and is not searched.
 """
 
 from __future__ import annotations
@@ -26,15 +26,14 @@ import numpy as np
 
 from ..detect import FaceDetector
 from ..types import FaceDetections, TileLayout
-from .finder import explained, find_layout
+from .finder import SMALL_SIDE, explained, find_layout
 
 #: The region reaches this many face heights beyond the faces: a tile is about four faces wide,
 #: so this covers the tiles around the outermost faces found.
 MARGIN = 4.0
-#: The region is searched on its own only when it covers at most this share of the frame ...
+#: The region is searched on its own only when it covers at most this share of the frame, and its
+#: long side is under finder.SMALL_SIDE (so that it is searched as a small capture is).
 MAX_AREA_SHARE = 0.5
-#: ... and its long side is under this many pixels (a small capture's own size, finder.SMALL_SIDE).
-MAX_SIDE = 1200
 
 
 def layout_of(image: np.ndarray, detector: FaceDetector) -> TileLayout:
@@ -46,8 +45,9 @@ def layout_of(image: np.ndarray, detector: FaceDetector) -> TileLayout:
     if region is None:
         return layout
     x0, y0, x1, y1 = region
-    inner_faces = detector.detect(np.ascontiguousarray(image[y0:y1, x0:x1]), None)
-    inner = find_layout(np.ascontiguousarray(image[y0:y1, x0:x1]), inner_faces)
+    crop = np.ascontiguousarray(image[y0:y1, x0:x1])
+    inner_faces = detector.detect(crop, None)
+    inner = find_layout(crop, inner_faces)
     if not inner.grid:
         return layout
     inner = TileLayout(inner.boxes + np.array([x0, y0, 0, 0], inner.boxes.dtype), inner.video, grid=True)
@@ -66,6 +66,6 @@ def _faces_region(faces: FaceDetections, width: int, height: int) -> tuple[int, 
     y0 = int(max(0, boxes[:, 1].min() - margin))
     x1 = int(min(width, (boxes[:, 0] + boxes[:, 2]).max() + margin))
     y1 = int(min(height, (boxes[:, 1] + boxes[:, 3]).max() + margin))
-    if (x1 - x0) * (y1 - y0) > MAX_AREA_SHARE * width * height or max(x1 - x0, y1 - y0) >= MAX_SIDE:
+    if (x1 - x0) * (y1 - y0) > MAX_AREA_SHARE * width * height or max(x1 - x0, y1 - y0) >= SMALL_SIDE:
         return None
     return x0, y0, x1, y1
