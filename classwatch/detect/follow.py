@@ -95,8 +95,9 @@ class FaceFollower:
             self._tiles.clear()
             self.last_detected, self.last_followed, self.last_match = 1, 0, {}
             return self.detector.detect(image, layout)
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        h, w = grey.shape
+        # Templates and follows need the grey frame; with redetect_s 0 nothing is followed.
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if self.redetect_s > 0 else None
+        h, w = image.shape[:2]
         keys = [tuple(int(v) for v in box) for box in layout.boxes]
         remembered, self._tiles = _same_tiles(self._tiles, keys), {}
         parts: list[FaceDetections] = []
@@ -106,7 +107,7 @@ class FaceFollower:
             memory = remembered.get(keys[i])
             followed = None
             # redetect_s 0 follows nothing, but still looks at each tile only as its faces need.
-            if self.redetect_s > 0 and memory is not None and t < memory.due and len(memory.faces):
+            if grey is not None and memory is not None and t < memory.due and len(memory.faces):
                 followed, self.last_match[int(i)] = self._follow(grey, memory)
             if followed is None:
                 stale.append(int(i))
@@ -131,9 +132,11 @@ class FaceFollower:
         faces = FaceDetections.concat(parts)
         return faces.select(np.argsort(faces.tile, kind="stable"))
 
-    def _remember(self, grey: np.ndarray, faces: FaceDetections, due: float, size: tuple[int, int]) -> _Followed:
+    def _remember(self, grey: np.ndarray | None, faces: FaceDetections, due: float, size: tuple[int, int]) -> _Followed:
+        """What to keep of a tile's faces: where they are and, unless nothing is followed (``grey`` None:
+        only their sizes are wanted), each one's template."""
         templates, scales = [], []
-        for box in faces.boxes:
+        for box in faces.boxes if grey is not None else ():
             scale = min(1.0, MATCH_HEIGHT / max(box[3], 1.0))
             x0, y0, x1, y1 = _clip(box, size)
             templates.append(_scaled(grey[y0:y1, x0:x1], scale))

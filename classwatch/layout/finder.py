@@ -124,10 +124,13 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
     if max(height, width) < SMALL_SIDE:
         searches += [(float(SMALL_ZOOM), 1), (float(SMALL_ZOOM), SMALL_ZOOM)]
     best = None
+    works: dict[float, tuple[np.ndarray, np.ndarray]] = {1.0: (image, grey)}  # the frame at each scale, made once
     for scale, span in searches:
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST
-        work = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
-        work_grey = grey if scale == 1.0 else cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+        if scale not in works:
+            interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST
+            work = cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation)
+            works[scale] = (work, cv2.cvtColor(work, cv2.COLOR_BGR2GRAY))
+        work, work_grey = works[scale]
         tiles = _tiles(work_grey, LineMaps.of(work, span), _scaled_faces(faces, scale))
         if not tiles:
             continue
