@@ -14,7 +14,7 @@ from synthetic import render_gallery
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
 from classwatch.layout.region import _faces_region
-from classwatch.layout.region import layout_of as layout_of_region
+from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
@@ -34,7 +34,8 @@ def yunet():
     return make_detector("yunet")
 
 
-def layout_of(image, detector):
+def found_layout(image, detector):
+    """The finder alone on the whole frame (``layout_of`` adds the search around the faces)."""
     return find_layout(image, detector.detect(image, None))
 
 
@@ -82,7 +83,7 @@ def test_a_blurred_edge_in_an_enlarged_frame_steps_when_the_step_spans_a_capture
 )
 def test_synthetic_galleries(yunet, rows, cols, off, style):
     gallery = render_gallery(rows, cols, seed=rows, camera_off=off, style=style)
-    layout = layout_of(gallery.image, yunet)
+    layout = found_layout(gallery.image, yunet)
     assert layout.grid and len(layout) == len(gallery.tiles)
     # Row-major like the truth; sides within the width of a rounded corner or a speaker frame.
     assert np.abs(layout.boxes - gallery.tiles).max() <= 8
@@ -92,7 +93,7 @@ def test_synthetic_galleries(yunet, rows, cols, off, style):
 def test_the_bundled_recording_a_gallery_selected_exactly(yunet):
     """The demo: a real 2x2 Zoom recording whose tiles reach the capture's border, no gutters."""
     frame = demo_frame()
-    layout = layout_of(frame, yunet)
+    layout = found_layout(frame, yunet)
     h, w = frame.shape[:2]
     quarters = np.array([[x, y, w // 2, h // 2] for y in (0, h // 2) for x in (0, w // 2)])
     assert layout.grid and len(layout) == 4 and layout.video.all()
@@ -101,7 +102,7 @@ def test_the_bundled_recording_a_gallery_selected_exactly(yunet):
 
 def test_a_portrait_or_a_blank_frame_has_no_tiles(yunet):
     portrait = cv2.imread(str(ASTRONAUT))
-    assert not layout_of(portrait, yunet).grid
+    assert not found_layout(portrait, yunet).grid
     blank = np.full((720, 1280, 3), 30, np.uint8)
     layout = find_layout(blank, FaceDetections.empty())
     assert not layout.grid and layout.boxes.tolist() == [[0, 0, 1280, 720]]
@@ -189,7 +190,7 @@ def real():
 )
 def test_real_layouts(yunet, real, name, kind):
     label = real[name]
-    layout = layout_of(cv2.imread(str(label.path)), yunet)
+    layout = found_layout(cv2.imread(str(label.path)), yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off), kind
 
 
@@ -209,7 +210,7 @@ def test_a_small_capture_of_a_large_gallery_still_gets_its_tiles(yunet, real):
     label = real["meet_grid75.png"]
     image = cv2.imread(str(label.path))
     small = cv2.resize(image, None, fx=0.75, fy=0.75, interpolation=cv2.INTER_AREA)
-    layout = layout_of(small, yunet)
+    layout = found_layout(small, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
@@ -218,7 +219,7 @@ def test_a_small_capture_of_touching_tiles_is_read_in_the_enlarged_search(yunet,
     search twice as large sees the seam; both put every face in a video tile, and the enlarged one wins."""
     label = real["bbb_dock8.png"]
     small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
-    layout = layout_of(small, yunet)
+    layout = found_layout(small, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
@@ -228,7 +229,7 @@ def test_a_half_size_capture_wider_than_1000_pixels_is_searched_enlarged_too(yun
     three pixels and only the search twice as large finds every tile and every camera-off card."""
     label = real[name]
     small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    layout = layout_of(small, yunet)
+    layout = found_layout(small, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
@@ -239,7 +240,7 @@ def test_a_small_capture_s_blurred_gutters_are_read_with_steps_spanning_a_captur
     capture pixel finds every tile and every camera-off card."""
     label = real[name]
     small = cv2.resize(cv2.imread(str(label.path)), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    layout = layout_of(small, yunet)
+    layout = found_layout(small, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
@@ -262,7 +263,7 @@ def test_a_rectangle_between_two_name_labels_takes_no_cells(yunet, real):
     avatar; it is a stray off its column's rows, and both cards it lay across are found."""
     label = real["meet_grid75.png"]
     large = cv2.resize(cv2.imread(str(label.path)), None, fx=1.25, fy=1.25, interpolation=cv2.INTER_LINEAR)
-    layout = layout_of(large, yunet)
+    layout = found_layout(large, yunet)
     assert int((~layout.video).sum()) == label.camera_off
 
 
@@ -298,7 +299,7 @@ def test_a_call_shown_small_inside_a_larger_capture_is_searched_where_its_faces_
     small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     page = np.full((1080, 1920, 3), 235, np.uint8)
     page[120 : 120 + small.shape[0], 150 : 150 + small.shape[1]] = small
-    layout = layout_of_region(page, yunet)
+    layout = layout_of(page, yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
     assert layout.boxes[:, 0].min() >= 150 and layout.boxes[:, 1].min() >= 120
 
@@ -315,7 +316,7 @@ def test_a_strip_beside_a_shared_screen_stays_a_strip_in_a_jpeg(yunet, real):
     background, not a speaker's video showing between a floating filmstrip's tiles."""
     label = real["zoom_share_column10.png"]
     _, data = cv2.imencode(".jpg", cv2.imread(str(label.path)), [cv2.IMWRITE_JPEG_QUALITY, 70])
-    layout = layout_of(cv2.imdecode(data, cv2.IMREAD_COLOR), yunet)
+    layout = found_layout(cv2.imdecode(data, cv2.IMREAD_COLOR), yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
@@ -358,4 +359,4 @@ def test_school_photos_have_no_tiles(yunet):
     if not (CLASSROOM / "labels.json").is_file():
         pytest.skip("shared classroom photos not present")
     for label in load_labels(CLASSROOM):
-        assert not layout_of(cv2.imread(str(label.path)), yunet).grid, label.path.name
+        assert not found_layout(cv2.imread(str(label.path)), yunet).grid, label.path.name

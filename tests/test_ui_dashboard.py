@@ -102,16 +102,22 @@ def test_expression_bars(qtbot):
     bars.grab()
 
 
-def test_timeline_updates_follow_now_and_draws_bookmarks(qtbot):
+def _live_timeline(qtbot, sample, n: int = 120):
+    """A live 800x300 timeline fed ``sample(i)`` for n one-second readings from T0; and its buffer."""
     from classwatch.ui.timeline import TimelineWidget
 
     tl = TimelineWidget(live=True)
     qtbot.addWidget(tl)
     tl.resize(800, 300)
     buf = LiveBuffer()
-    for i in range(120):
-        buf.append(mood_sample(i, None if i in (50, 51) else 0.2), T0 + i)
-    tl.set_series(buf.series(), now=T0 + 119)
+    for i in range(n):
+        buf.append(sample(i), T0 + i)
+    tl.set_series(buf.series(), now=T0 + n - 1)
+    return tl, buf
+
+
+def test_timeline_updates_follow_now_and_draws_bookmarks(qtbot):
+    tl, buf = _live_timeline(qtbot, lambda i: mood_sample(i, None if i in (50, 51) else 0.2))
     x, y = tl.mood_curve.getData()
     assert len(x) == 120 and np.isnan(y[50]) and y[0] == pytest.approx(0.2)
     # Stacked shares: the top band reaches 100 %.
@@ -364,15 +370,7 @@ def test_presence_only_dashboard_still_shows_attention(qtbot):
 
 
 def test_timeline_draws_attention_on_its_own_right_axis(qtbot):
-    from classwatch.ui.timeline import TimelineWidget
-
-    tl = TimelineWidget(live=True)
-    qtbot.addWidget(tl)
-    tl.resize(800, 300)
-    buf = LiveBuffer()
-    for i in range(120):
-        buf.append(attention_sample(i, None if i in (30, 31) else 0.75, mood=-0.5), T0 + i)
-    tl.set_series(buf.series(), now=T0 + 119)
+    tl, _ = _live_timeline(qtbot, lambda i: attention_sample(i, None if i in (30, 31) else 0.75, mood=-0.5))
     x, y = tl.attention_curve.getData()
     assert len(x) == 120 and np.isnan(y[30]) and y[0] == pytest.approx(0.75)
     assert tl.attention_shown and tl.top.getAxis("right").isVisible()
