@@ -1,6 +1,6 @@
 """The real screenshots captured larger or smaller: does reading a call depend on the capture size?
 
-    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40] [--page 235]
+    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40] [--page 235 [--texture 12]]
 
 A teacher's capture of the same call can be half or twice the size of the
 development screenshots (a smaller window, another screen). Each labelled
@@ -13,7 +13,9 @@ re-encoded as a JPEG of quality Q: a call seen through a stream or a
 compressed recording, whose flat fills and thin gutters blur and block.
 With ``--page GREY`` each resized capture is set in a page of that grey, at
 least 1920x1080, 150 px from its left and 120 px from its top: a call shown
-small inside a larger screen or a streamed window in a browser.
+small inside a larger screen or a streamed window in a browser. ``--texture SD``
+adds noise of that standard deviation to the page (seeded): a page with no
+flat margin to cut off, like a browser's or a player's controls around the call.
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ PAGE_OFFSET = (150, 120)
 PAGE_SIZE = (1920, 1080)
 
 
-def in_page(image: np.ndarray, grey: int) -> np.ndarray:
-    """The capture set in a page of one grey, PAGE_OFFSET from its top left."""
+def in_page(image: np.ndarray, grey: int, texture: float = 0.0) -> np.ndarray:
+    """The capture set in a page of one grey (plus noise of SD ``texture``), PAGE_OFFSET from its top left."""
     (x, y), (w, h) = PAGE_OFFSET, PAGE_SIZE
-    page = np.full((max(h, image.shape[0] + 2 * y), max(w, image.shape[1] + 2 * x), 3), grey, np.uint8)
+    shape = (max(h, image.shape[0] + 2 * y), max(w, image.shape[1] + 2 * x), 3)
+    noise = np.random.default_rng(0).normal(0.0, texture, shape) if texture else np.zeros(shape)
+    page = np.clip(grey + noise, 0, 255).astype(np.uint8)
     page[y : y + image.shape[0], x : x + image.shape[1]] = image
     return page
 
@@ -52,6 +56,7 @@ def main() -> None:
     parser.add_argument("--galleries", type=Path, default=GALLERIES)
     parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5])
     parser.add_argument("--page", type=int, default=None, metavar="GREY", help="set each capture in a 1920x1080 page of this grey")
+    parser.add_argument("--texture", type=float, default=0.0, metavar="SD", help="noise of this SD on the page (no flat margin)")
     parser.add_argument("--jpeg", type=int, default=None, metavar="Q", help="re-encode each capture as JPEG of quality Q")
     args = parser.parse_args()
     if not (args.galleries / "labels.json").is_file():
@@ -66,7 +71,7 @@ def main() -> None:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
             shift = np.zeros(4)
             if args.page is not None:
-                image, shift[:2] = in_page(image, args.page), PAGE_OFFSET
+                image, shift[:2] = in_page(image, args.page, args.texture), PAGE_OFFSET
             if args.jpeg is not None:
                 image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, args.jpeg])[1], cv2.IMREAD_COLOR)
             scaled = dataclasses.replace(label, faces=label.faces * scale + shift, avatars=label.avatars * scale + shift)
@@ -78,7 +83,7 @@ def main() -> None:
                 wrong.append(label.path.stem)
         print(
             f"scale {scale:4.2f}{'' if args.jpeg is None else f' jpeg {args.jpeg}'}"
-            f"{'' if args.page is None else ' in a page'}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
+            f"{'' if args.page is None else ' in a page' + (f' textured {args.texture:g}' if args.texture else '')}: recall {total.recall:.3f} precision {total.precision:.3f} on avatars {total.on_avatars}"
             f"  tiles right {len(labels) - len(wrong)} of {len(labels)}" + (f" (wrong: {', '.join(wrong)})" if wrong else "")
         )
 

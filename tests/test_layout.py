@@ -13,7 +13,7 @@ from synthetic import render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
-from classwatch.layout.region import _faces_region
+from classwatch.layout.region import _astray, _faces_region, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
@@ -23,7 +23,7 @@ from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
 from classwatch.scoring import load_labels, score_faces
 from classwatch.sources import VideoSource
-from classwatch.types import FaceDetections, Frame
+from classwatch.types import FaceDetections, Frame, TileLayout
 
 GALLERIES = SHARED_DATA / "galleries"
 CLASSROOM = SHARED_DATA / "classroom"
@@ -292,23 +292,64 @@ def test_every_face_of_a_room_tile_and_a_backlit_tile_is_found(real, name, why):
     assert score_faces(faces.boxes, label).misses == 0, why
 
 
-def test_a_call_shown_small_inside_a_larger_capture_is_searched_where_its_faces_are(yunet, real):
+def _in_page(image: np.ndarray, page: np.ndarray, x: int = 150, y: int = 120) -> np.ndarray:
+    page = page.copy()
+    page[y : y + image.shape[0], x : x + image.shape[1]] = image
+    return page
+
+
+@pytest.mark.parametrize("page", ["flat", "textured"])
+def test_a_call_shown_small_inside_a_larger_capture_is_searched_where_its_faces_are(yunet, real, page):
     """Zoom's 17-tile gallery at half size in a 1920x1080 page (a call window on a large screen):
-    the frame is too large to be enlarged, its faces too small for the whole-frame search."""
+    the frame is too large to be enlarged, its faces too small for the whole-frame search. A flat
+    page is cut off; around a textured one (no flat margin) the part the faces are in is searched."""
     label = real["zoom_es17b.jpg"]
     small = cv2.resize(cv2.imread(str(label.path)), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    page = np.full((1080, 1920, 3), 235, np.uint8)
-    page[120 : 120 + small.shape[0], 150 : 150 + small.shape[1]] = small
-    layout = layout_of(page, yunet)
+    background = np.full((1080, 1920, 3), 235, np.uint8)
+    if page == "textured":
+        background = np.random.default_rng(0).integers(150, 256, background.shape, dtype=np.uint8)
+    layout = layout_of(_in_page(small, background), yunet)
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
     assert layout.boxes[:, 0].min() >= 150 and layout.boxes[:, 1].min() >= 120
+
+
+@pytest.mark.parametrize("name", ["bbb_row4.png", "bbb_dock8.png", "meet_filmstrip5.png", "meet_grid75.png"])
+def test_a_capture_in_a_flat_page_reads_as_the_capture_alone(yunet, real, name):
+    """The page's flat margin is cut off: at full size in a 1920x1080 page these were read with
+    staggered tiles (BigBlueButton's row), the page as a camera-off speaker (its dock), the page as
+    the speaker under a floating filmstrip (Meet) or one tile short (Meet's 75-tile grid)."""
+    label = real[name]
+    image = cv2.imread(str(label.path))
+    page = np.full((max(1080, image.shape[0] + 240), max(1920, image.shape[1] + 300), 3), 235, np.uint8)
+    alone = layout_of(image, yunet)
+    layout = layout_of(_in_page(image, page), yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off) == (len(alone), int((~alone.video).sum()))
+    assert np.abs(layout.boxes - alone.boxes - np.array([150, 120, 0, 0])).max() <= 2
+
+
+def test_flat_margin_is_cut_and_a_flat_frame_is_kept():
+    image = np.full((200, 300, 3), 30, np.uint8)
+    assert _without_flat_margin(image, (0, 0, 300, 200)) == (0, 0, 300, 200)
+    image[20:100, 50:170] = np.random.default_rng(0).integers(0, 256, (80, 120, 3), dtype=np.uint8)
+    assert _without_flat_margin(image, (0, 0, 300, 200)) == (50, 20, 170, 100)
+    assert _without_flat_margin(image, (60, 10, 300, 200)) == (60, 20, 170, 100)
+    image[150:152, 200:202] = 255  # a cursor on a blank screen: no call to cut down to
+    assert _without_flat_margin(image, (180, 120, 300, 200)) == (180, 120, 300, 200)
+
+
+def test_tiles_lined_up_with_no_other_are_astray():
+    grid = TileLayout(np.array([[0, 0, 100, 80], [102, 0, 100, 80], [0, 82, 100, 80], [102, 82, 100, 80]]), np.ones(4, bool), grid=True)
+    staggered = TileLayout(np.array([[0, 0, 100, 80], [101, 30, 100, 80], [205, 12, 100, 80]]), np.ones(3, bool), grid=True)
+    assert _astray(grid) == 0
+    assert _astray(staggered) == 3
 
 
 def test_faces_spread_over_the_frame_are_no_region():
     faces = FaceDetections(np.array([[100, 100, 40, 40], [1700, 900, 40, 40]], np.float32), np.ones(2, np.float32),
                            np.zeros((2, 5, 2), np.float32))
-    assert _faces_region(faces, 1920, 1080) is None
-    assert _faces_region(faces.select(np.array([0])), 1920, 1080) == (0, 0, 300, 300)
+    assert _faces_region(faces, (0, 0, 1920, 1080)) is None
+    assert _faces_region(faces.select(np.array([0])), (0, 0, 1920, 1080)) == (0, 0, 300, 300)
+    assert _faces_region(faces.select(np.array([0])), (50, 60, 1920, 1080)) == (50, 60, 300, 300)
 
 
 def test_a_strip_beside_a_shared_screen_stays_a_strip_in_a_jpeg(yunet, real):
@@ -360,3 +401,10 @@ def test_school_photos_have_no_tiles(yunet):
         pytest.skip("shared classroom photos not present")
     for label in load_labels(CLASSROOM):
         assert not found_layout(cv2.imread(str(label.path)), yunet).grid, label.path.name
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 300), (300, 2), (8, 8)])
+def test_a_frame_too_small_for_tiles_is_one_tile(yunet, shape):
+    layout = layout_of(np.zeros((*shape, 3), np.uint8), yunet)
+    assert not layout.grid and layout.boxes.tolist() == [[0, 0, shape[1], shape[0]]]
+

@@ -78,6 +78,8 @@ WORK_SIDE = 3000
 #: filmstrip and 0.5 a Zoom strip's camera-off tile.
 SMALL_SIDE = 1200
 SMALL_ZOOM = 2
+#: A frame narrower than this either way holds no tiles (and is too thin for the line maps' steps).
+MIN_SIDE = 16
 #: Sizes within this fraction (or SIZE_SLACK pixels) are the same tile size.
 SIZE_TOLERANCE = 0.03
 SIZE_SLACK = 2
@@ -116,6 +118,8 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"find_layout expects (H, W, 3) uint8 BGR, got {image.shape} {image.dtype}")
     height, width = image.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        return TileLayout.whole_frame(width, height)
     # A whole factor keeps every tile the same size in pixels (at 0.74, tiles of one gallery come
     # out 213, 214 or 215 pixels wide, and the search for one size misses some).
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
