@@ -408,3 +408,15 @@ def test_a_frame_too_small_for_tiles_is_one_tile(yunet, shape):
     layout = layout_of(np.zeros((*shape, 3), np.uint8), yunet)
     assert not layout.grid and layout.boxes.tolist() == [[0, 0, shape[1], shape[0]]]
 
+
+def test_nearest_peaks_of_every_column_at_once_match_one_column_at_a_time():
+    from classwatch.layout.rectangles import NEAREST, _nearest_each
+
+    rng = np.random.default_rng(3)
+    peaks = rng.random((200, 30)) < 0.08
+    for lo, hi, last in [(0, 120, True), (80, 200, False), (50, 50, True), (0, 200, False)]:
+        each = _nearest_each(peaks, lo, hi, nearest_last=last)
+        for k in range(peaks.shape[1]):
+            index = np.flatnonzero(peaks[lo:hi, k]) + lo
+            expected = (index[::-1] if last else index)[:NEAREST]
+            assert each[k][each[k] >= 0].tolist() == expected.tolist()

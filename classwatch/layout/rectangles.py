@@ -75,18 +75,14 @@ def around_face(lines: LineMaps, box: np.ndarray) -> list[Rect]:
     # Every row's contrast over every pair of sides at once: (H, pairs).
     along = contrast((lines.rows[:, x1s] - lines.rows[:, x0s]) / (x1s - x0s).astype(np.float32), axis=0)
     row_peaks = _peaks(along)
-    # Every (pair, top, bottom) candidate first, then all their sides judged in one go.
-    pairs, tops_of, bottoms_of = [], [], []
-    for k, (x0, x1) in enumerate(zip(x0s.tolist(), x1s.tolist())):
-        tops = _nearest(row_peaks[:, k], 0, int(max(0, fy)) + 1, nearest_last=True)
-        bottoms = _nearest(row_peaks[:, k], int(min(height - 1, fy + fh)), height, nearest_last=False)
-        y0, y1 = (a.ravel() for a in np.meshgrid(tops, bottoms, indexing="ij"))
-        h = y1 - y0
-        ok = (h >= MIN_FACE_MARGIN * fh) & ((x1 - x0) >= ASPECT[0] * h) & ((x1 - x0) <= ASPECT[1] * h)
-        pairs.append(np.full(int(ok.sum()), k))
-        tops_of.append(y0[ok])
-        bottoms_of.append(y1[ok])
-    k, y0, y1 = np.concatenate(pairs), np.concatenate(tops_of), np.concatenate(bottoms_of)
+    # Every (pair, top, bottom) candidate at once, then all their sides judged in one go: (pairs, top, bottom)
+    # arrays in the order pair, nearest top, nearest bottom (the order of equal scores below).
+    tops = _nearest_each(row_peaks, 0, int(max(0, fy)) + 1, nearest_last=True)[:, :, None]
+    bottoms = _nearest_each(row_peaks, int(min(height - 1, fy + fh)), height, nearest_last=False)[:, None, :]
+    h, w = bottoms - tops, (x1s - x0s)[:, None, None]
+    ok = (tops >= 0) & (bottoms >= 0) & (h >= MIN_FACE_MARGIN * fh) & (w >= ASPECT[0] * h) & (w <= ASPECT[1] * h)
+    k = np.broadcast_to(np.arange(len(x0s))[:, None, None], ok.shape)[ok]
+    y0, y1 = np.broadcast_to(tops, ok.shape)[ok], np.broadcast_to(bottoms, ok.shape)[ok]
     x0, x1 = x0s[k], x1s[k]
     score = np.minimum(
         np.minimum(along[y0, k], along[y1, k]),
@@ -141,8 +137,19 @@ def _peaks(values: np.ndarray) -> np.ndarray:
 def _nearest(is_peak: np.ndarray, lo: int, hi: int, nearest_last: bool) -> np.ndarray:
     """The NEAREST peaks in [lo, hi) to the face, which is at ``hi`` when ``nearest_last`` (a left or
     top side), else at ``lo``."""
-    index = np.flatnonzero(is_peak[lo:hi]) + lo
-    return index[::-1][:NEAREST] if nearest_last else index[:NEAREST]
+    found = _nearest_each(is_peak[:, None], lo, hi, nearest_last)[0]
+    return found[found >= 0]
+
+
+def _nearest_each(is_peak: np.ndarray, lo: int, hi: int, nearest_last: bool) -> np.ndarray:
+    """(P, NEAREST): for each column of an (N, P) peak mask, ``_nearest``'s peaks, nearest first,
+    -1 where there are fewer."""
+    part = is_peak[lo:hi][::-1] if nearest_last else is_peak[lo:hi]
+    rank = np.cumsum(part, axis=0)  # 1 for the peak nearest the face, 2 for the next ...
+    rows, cols = np.nonzero(part & (rank <= NEAREST))
+    found = np.full((is_peak.shape[1], NEAREST), -1, np.int64)
+    found[cols, rank[rows, cols] - 1] = hi - 1 - rows if nearest_last else lo + rows
+    return found
 
 
 def lattice_pitch(starts: list[int], size: int) -> float | None:
