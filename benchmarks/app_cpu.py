@@ -15,12 +15,17 @@ subprocess on Qt's offscreen platform, with fresh settings and data folders
 - analysing, compact: the same with ``--compact`` (the small always-on-top view);
 - idle: the app started, dashboard shown, not analysing (the baseline);
 - pipeline only: ``Pipeline.process`` on the same frames in this process, no
-  Qt at all: the analysis cost the app adds its own overhead to.
+  Qt at all: the analysis cost the app adds its own overhead to, with OpenCV
+  on one thread as the app's live loop runs it, and again on OpenCV's default
+  threads (all cores) for comparison.
 
 For each, the process CPU time (user + system, all threads) is sampled every
 ``--window`` seconds after a ``--warmup`` (start-up and model loading are not
 the steady state) and the median of CPU seconds / wall seconds over the
-windows is reported, in % of one core. The recorded session tells how many
+windows is reported, in % of one core, with the mean over the whole measured
+time: the median leaves out the window in which the layout is found afresh
+(every 30 s, ``layout/tracker.py``), the mean counts it once per 30 s, as a
+long session does. The recorded session tells how many
 readings were made and how long the first one took from process start.
 
     python benchmarks/app_cpu.py [--seconds 30] [--window 5] [--warmup 6] [--json]
@@ -72,6 +77,7 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
         time.sleep(warmup)
         samples = []
         c0, t0 = cpu_seconds(proc.pid), time.monotonic()
+        first_cpu, first_t = c0, t0
         end = t0 + seconds
         while time.monotonic() < end - 1e-3 and proc.poll() is None:
             time.sleep(window)
@@ -84,6 +90,7 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
         "label": label,
         "cpu_percent_median": round(statistics.median(samples), 1) if samples else None,
         "cpu_percent_windows": [round(s, 1) for s in samples],
+        "cpu_percent_mean": round(100.0 * (c0 - first_cpu) / (t0 - first_t), 1) if samples else None,
         "exit_status": proc.returncode,
     }
     db = folder / f"data-{label}" / "sessions.sqlite"
@@ -103,22 +110,35 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
     return result
 
 
-def pipeline_only(images: list, every: float, warmup: int = 3) -> dict:
+def pipeline_only(images: list, every: float, threads: int = 1, warmup: int = 3) -> dict:
     """The same analysis without the app: CPU seconds per frame of Pipeline.process, as % of one core
-    at one frame every ``every`` seconds (the floor the app cannot go below)."""
+    at one frame every ``every`` seconds (the floor the app cannot go below), with OpenCV on
+    ``threads`` threads (the app's live loop uses one; 0: OpenCV's default, all cores). Also the
+    wall time per frame, which more threads shorten."""
+    import cv2
+
     from classwatch.pipeline import Pipeline, PipelineConfig
     from classwatch.types import Frame
 
-    pipeline = Pipeline(PipelineConfig())
-    costs = []
-    for i, image in enumerate(images):
-        c = time.process_time()
-        pipeline.process(Frame(image, i * every))
-        if i >= warmup:  # the first frames detect every tile
-            costs.append(time.process_time() - c)
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(threads if threads else -1)
+    try:
+        pipeline = Pipeline(PipelineConfig())
+        costs, walls = [], []
+        for i, image in enumerate(images):
+            c, w = time.process_time(), time.perf_counter()
+            pipeline.process(Frame(image, i * every))
+            if i >= warmup:  # the first frames detect every tile
+                costs.append(time.process_time() - c)
+                walls.append(time.perf_counter() - w)
+    finally:
+        cv2.setNumThreads(before)
     per_frame = statistics.median(costs)
-    return {"label": "pipeline only", "cpu_ms_per_frame": round(1000 * per_frame, 1),
-            "cpu_percent_median": round(100 * per_frame / every, 1)}
+    label = "pipeline only" if threads == 1 else f"pipeline, cv2 {threads or 'default'} threads"
+    return {"label": label, "opencv_threads": threads, "cpu_ms_per_frame": round(1000 * per_frame, 1),
+            "wall_ms_per_frame": round(1000 * statistics.median(walls), 1),
+            "cpu_percent_median": round(100 * per_frame / every, 1),
+            "cpu_percent_mean": round(100 * statistics.mean(costs) / every, 1)}
 
 
 def main() -> int:
@@ -144,6 +164,7 @@ def main() -> int:
             cv2.imwrite(str(gallery / f"frame_{i:03d}.bmp"), image)
         runs = [
             pipeline_only(images, every=1.0),
+            pipeline_only(images, every=1.0, threads=0),
             run("idle", [], args.seconds, args.window, args.warmup, folder),
             run("analysing", ["--demo", str(gallery)], args.seconds, args.window, args.warmup, folder),
             run("analysing-compact", ["--demo", str(gallery), "--compact"], args.seconds, args.window, args.warmup, folder),
@@ -155,13 +176,14 @@ def main() -> int:
     print(f"classwatch app CPU use ({report['cores']} cores, Python {report['python']}, gallery {report['gallery']}):")
     for r in runs:
         if "cpu_ms_per_frame" in r:
-            print(f"  {r['label']:18s} {r['cpu_percent_median']}% of one core at 1 reading/s "
-                  f"({r['cpu_ms_per_frame']} ms CPU per frame, in-process, no Qt)")
+            print(f"  {r['label']:18s} {r['cpu_percent_median']}% of one core at 1 reading/s (mean {r['cpu_percent_mean']}%; "
+                  f"median {r['cpu_ms_per_frame']} ms CPU, {r['wall_ms_per_frame']} ms wall per frame, in-process, no Qt)")
             continue
         extra = ""
         if "readings" in r:
             extra = f"  readings {r['readings']}, faces {r['faces_last']}, first reading {r.get('first_reading_after_s')} s after start"
-        print(f"  {r['label']:18s} {r['cpu_percent_median']}% of one core (median; windows {r['cpu_percent_windows']}){extra}")
+        print(f"  {r['label']:18s} {r['cpu_percent_median']}% of one core (median; mean {r['cpu_percent_mean']}%; "
+              f"windows {r['cpu_percent_windows']}){extra}")
         if r.get("stderr"):
             print("    stderr: " + r["stderr"].strip().replace("\n", "\n    "))
     return 0
