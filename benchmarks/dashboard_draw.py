@@ -1,0 +1,85 @@
+"""CPU the dashboard spends on each reading, by how old the session is.
+
+    python benchmarks/dashboard_draw.py [--ages 30 600 2400] [--readings 60]
+
+``benchmarks/app_cpu.py`` measures the app in its first minute, when the live
+timeline (a 5-minute window by default) is still filling from the left. After
+5 minutes it scrolls with every reading, so every curve and the time axis are
+drawn afresh each second, over a full window of points. This benchmark builds
+the dashboard on Qt's offscreen platform with a session of each ``--ages``
+seconds already in its buffer (synthetic readings, one a second, 40 faces in
+49 tiles, mood, expression shares and attention drifting at random), then times ``render`` plus the paint it causes for ``--readings``
+new readings, and prints the median CPU milliseconds per reading. Each age is
+timed twice in the same process, with the wide lines drawn as segments (as
+shipped, ``timeline._segmented``) and as pyqtgraph draws them by default
+(one antialiased outline), alternating, so the ratio is from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+T0 = 1_700_000_000.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ages", type=float, nargs="+", default=[30.0, 600.0, 2400.0], help="session ages in seconds")
+    parser.add_argument("--readings", type=int, default=60, help="readings timed per age and mode")
+    args = parser.parse_args()
+
+    import numpy as np
+    from PySide6.QtWidgets import QApplication
+    from classwatch.types import N_EXPRESSIONS, MoodSample
+    from classwatch.ui.dashboard import Dashboard
+    from classwatch.ui.live import LiveBuffer
+
+    app = QApplication.instance() or QApplication([])
+    rng = np.random.default_rng(0)
+
+    def reading(t: float) -> MoodSample:
+        """A 7x7 class's reading: 40 faces, shares, mood and attention that move a little each second."""
+        probs = rng.dirichlet(np.full(N_EXPRESSIONS, 4.0)).astype(np.float32)
+        counts = np.bincount(rng.choice(N_EXPRESSIONS, 40, p=probs), minlength=N_EXPRESSIONS)
+        return MoodSample(t, 49, 40, 2, probs, counts, float(rng.uniform(-0.5, 0.5)), 0.6, 40 / 47, float(rng.uniform(0.5, 1.0)))
+    print(f"dashboard redraw per reading (CPU ms, median of {args.readings}; Qt offscreen, 1080x800):")
+    for age in args.ages:
+        dashboard = Dashboard(min_faces=3)
+        dashboard.resize(1080, 800)
+        dashboard.show()
+        dashboard.set_run_state("running")
+        dashboard.set_attention(True)
+        buffer = LiveBuffer()
+        t = int(age)
+        for i in range(t):
+            buffer.append(reading(i), T0 + i)
+        timeline = dashboard.timeline
+        lines = [c.curve for c in (timeline.mood_curve, timeline.attention_curve)]
+        costs: dict[str, list[float]] = {"segments": [], "pyqtgraph default": []}
+        for k in range(2 * args.readings):
+            mode = "segments" if k % 2 == 0 else "pyqtgraph default"
+            for line in lines:
+                line.setSegmentedLineMode("on" if mode == "segments" else "auto")
+            buffer.append(reading(t), T0 + t)
+            start = time.process_time()
+            dashboard.render(buffer, T0 + t)
+            app.processEvents()  # the paint the new reading asked for
+            costs[mode].append(time.process_time() - start)
+            t += 1
+        shipped, default = (1000 * statistics.median(costs[m]) for m in costs)
+        print(f"  session {age / 60:5.1f} min old: {shipped:5.1f} ms as shipped, {default:5.1f} ms with pyqtgraph's "
+              f"default lines ({default / shipped:.2f}x)")
+        dashboard.close()
+
+
+if __name__ == "__main__":
+    main()
