@@ -25,10 +25,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
 from classwatch.scoring import load_labels, score_faces  # noqa: E402
@@ -45,8 +44,9 @@ def in_page(image: np.ndarray, grey: int, texture: float = 0.0) -> np.ndarray:
     """The capture set in a page of one grey (plus noise of SD ``texture``), PAGE_OFFSET from its top left."""
     (x, y), (w, h) = PAGE_OFFSET, PAGE_SIZE
     shape = (max(h, image.shape[0] + 2 * y), max(w, image.shape[1] + 2 * x), 3)
-    noise = np.random.default_rng(0).normal(0.0, texture, shape) if texture else np.zeros(shape)
-    page = np.clip(grey + noise, 0, 255).astype(np.uint8)
+    page = np.full(shape, grey, np.uint8)
+    if texture:
+        page = np.clip(grey + np.random.default_rng(0).normal(0.0, texture, shape), 0, 255).astype(np.uint8)
     page[y : y + image.shape[0], x : x + image.shape[1]] = image
     return page
 

@@ -31,10 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from classwatch.detect.yunet import YuNetDetector  # noqa: E402
 from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402

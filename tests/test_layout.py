@@ -13,7 +13,7 @@ from synthetic import render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
-from classwatch.layout.region import _astray, _faces_region, _without_flat_margin
+from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
@@ -337,11 +337,11 @@ def test_flat_margin_is_cut_and_a_flat_frame_is_kept():
     assert _without_flat_margin(image, (180, 120, 300, 200)) == (180, 120, 300, 200)
 
 
-def test_tiles_lined_up_with_no_other_are_astray():
+def test_tiles_lined_up_with_no_other_are_unaligned():
     grid = TileLayout(np.array([[0, 0, 100, 80], [102, 0, 100, 80], [0, 82, 100, 80], [102, 82, 100, 80]]), np.ones(4, bool), grid=True)
     staggered = TileLayout(np.array([[0, 0, 100, 80], [101, 30, 100, 80], [205, 12, 100, 80]]), np.ones(3, bool), grid=True)
-    assert _astray(grid) == 0
-    assert _astray(staggered) == 3
+    assert _unaligned(grid) == 0
+    assert _unaligned(staggered) == 3
 
 
 def test_faces_spread_over_the_frame_are_no_region():

@@ -19,9 +19,9 @@ Two things put the search back at the call's own scale:
   reach; a busy page around the call has no flat margin to cut), that part,
   less its own flat margin, is searched again as a capture of its own. Its
   layout replaces the first when it puts more of the region's faces in
-  tiles, or as many with fewer tiles astray (lined up with no other tile:
-  the rectangles a search too coarse for the gutters fits around each face
-  one by one).
+  tiles, or as many with fewer unaligned tiles (lined up with no other
+  tile: the rectangles a search too coarse for the gutters fits around each
+  face one by one).
 
 Measured with ``python benchmarks/capture_scale.py --page 235`` (the real
 screenshots resized 0.5-1.5 and set in a light 1920x1080 page): with the
@@ -29,10 +29,10 @@ region search alone, recall 0.908 / 0.957 / 0.975 / 0.945 / 0.975 / 0.982 /
 0.969 and tiles right 15 / 16 / 20 / 17 / 15 / 17 / 19 of 21; with the margin
 cut off, recall 0.975 / 0.975 / 0.982 / 0.982 / 0.994 / 0.994 / 0.988 and tiles
 right 19 / 21 / 20 / 18 / 20 / 20 / 19, within a face and a tile of the
-screenshots on their own; in a dark page (``--page 30``) the same as on their
-own. With
-``--texture 12`` (a page with no flat margin) the astray rule takes tiles
-right from 16 to 17 at 0.5 and at 1, 18 to 19 at 0.9. A margin of the
+screenshots on their own; in a dark page (``--page 30``) the same recall, tiles
+right 18 / 21 / 20 / 18 / 20 / 20 / 19. With ``--texture 12`` (a page with no
+flat margin) the unaligned-tiles rule takes tiles right from 16 to 17 at 0.5
+and at 1, 18 to 19 at 0.9. A margin of the
 largest face's height instead of the median's loses at 0.75 (tiles 20 -> 18):
 the region then reaches past ``finder.SMALL_SIDE`` and is not searched.
 """
@@ -73,7 +73,7 @@ def layout_of(image: np.ndarray, detector: FaceDetector) -> TileLayout:
     region = _faces_region(faces, content)
     if region is not None:
         inner, inner_faces = _search(image, _without_flat_margin(image, region), detector)
-        if inner.grid and (explained(inner, inner_faces), -_astray(inner)) > (explained(layout, inner_faces), -_astray(layout)):
+        if inner.grid and (explained(inner, inner_faces), -_unaligned(inner)) > (explained(layout, inner_faces), -_unaligned(layout)):
             layout = inner
     return layout if layout.grid else TileLayout.whole_frame(width, height)
 
@@ -131,7 +131,7 @@ def _flat_lines(lines: np.ndarray) -> int:
     return len(lines)
 
 
-def _astray(layout: TileLayout) -> int:
+def _unaligned(layout: TileLayout) -> int:
     """Tiles whose top and left sides both line up with no other tile's."""
     x, y, w, h = layout.boxes.astype(np.float64).T
     slack = np.maximum(2.0, 0.01 * np.minimum(w, h))

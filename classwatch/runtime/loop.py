@@ -208,6 +208,13 @@ def run(
                 if source is None:
                     source = make_source()
                     live, next_frame = _frames(source)
+                    if live:
+                        # Analysed in the background while the call runs (one reading a second by
+                        # default): OpenCV on one thread. On both cores of a 2-core machine the pipeline
+                        # took 40% more CPU a frame for 7% less wall time (moving 7x7 gallery: 179
+                        # against 128 ms CPU, 119 against 128 ms wall; benchmarks/app_cpu.py, its
+                        # "pipeline, cv2 default threads" line).
+                        cv2.setNumThreads(1)
                 if locked is not None and locked():
                     raise CaptureError(LOCKED_MESSAGE)
                 wall = clock.wall()
@@ -269,11 +276,6 @@ def _frames(source) -> tuple[bool, Callable[[float, int], Frame | None]]:
     """(live, next frame): a live source is asked for the frame of now; a file gives its
     frames in turn, None at its end."""
     if hasattr(source, "grab"):
-        # A live source is analysed in the background while the call runs (one reading a second
-        # by default): OpenCV on one thread. On both cores of a 2-core machine the pipeline took 40%
-        # more CPU a frame for 7% less wall time (moving 7x7 gallery: 179 against 128 ms CPU, 119
-        # against 128 ms wall; benchmarks/app_cpu.py, its "pipeline, cv2 default threads" line).
-        cv2.setNumThreads(1)
         return True, source.grab
     frames = iter(source)
     return False, lambda t, index: next(frames, None)
