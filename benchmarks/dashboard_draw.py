@@ -10,9 +10,11 @@ the dashboard on Qt's offscreen platform with a session of each ``--ages``
 seconds already in its buffer (synthetic readings, one a second, 40 faces in
 49 tiles, mood, expression shares and attention drifting at random), then times ``render`` plus the paint it causes for ``--readings``
 new readings, and prints the median CPU milliseconds per reading. Each age is
-timed twice in the same process, with the wide lines drawn as segments (as
-shipped, ``timeline._segmented``) and as pyqtgraph draws them by default
-(one antialiased outline), alternating, so the ratio is from the same run.
+timed three ways in the same process, reading by reading in turn, so the ratios
+are from the same run: as shipped; with the wide lines drawn as pyqtgraph draws
+them by default (one antialiased outline, not ``timeline._segmented``); and with
+the expression bands filled in translucent colours (``theme.expression_color``
+at ``timeline.BAND_OPACITY``) rather than ``theme.expression_fill``'s opaque ones.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ def main() -> None:
     import numpy as np
     from PySide6.QtWidgets import QApplication
     from classwatch.types import N_EXPRESSIONS, MoodSample
+    from classwatch.ui import theme
     from classwatch.ui.dashboard import Dashboard
     from classwatch.ui.live import LiveBuffer
+    from classwatch.ui.timeline import BAND_OPACITY
 
     app = QApplication.instance() or QApplication([])
     rng = np.random.default_rng(0)
@@ -62,20 +66,25 @@ def main() -> None:
             buffer.append(reading(i), T0 + i)
         timeline = dashboard.timeline
         lines = [c.curve for c in (timeline.mood_curve, timeline.attention_curve)]
-        costs: dict[str, list[float]] = {"segments": [], "pyqtgraph default": []}
-        for k in range(2 * args.readings):
-            mode = "segments" if k % 2 == 0 else "pyqtgraph default"
+        modes = ("as shipped", "default lines", "translucent bands")
+        costs: dict[str, list[float]] = {mode: [] for mode in modes}
+        for k in range(len(modes) * args.readings):
+            mode = modes[k % len(modes)]
             for line in lines:
-                line.setSegmentedLineMode("on" if mode == "segments" else "auto")
+                line.setSegmentedLineMode("auto" if mode == "default lines" else "on")
+            for name, band in timeline.share_curves.items():
+                translucent = theme.expression_color(name, round(255 * BAND_OPACITY))
+                band.setBrush(translucent if mode == "translucent bands" else theme.expression_fill(name, BAND_OPACITY))
             buffer.append(reading(t), T0 + t)
             start = time.process_time()
             dashboard.render(buffer, T0 + t)
             app.processEvents()  # the paint the new reading asked for
             costs[mode].append(time.process_time() - start)
             t += 1
-        shipped, default = (1000 * statistics.median(costs[m]) for m in costs)
-        print(f"  session {age / 60:5.1f} min old: {shipped:5.1f} ms as shipped, {default:5.1f} ms with pyqtgraph's "
-              f"default lines ({default / shipped:.2f}x)")
+        shipped, lines_cost, bands_cost = (1000 * statistics.median(costs[m]) for m in modes)
+        print(f"  session {age / 60:5.1f} min old: {shipped:5.1f} ms as shipped; {lines_cost:5.1f} ms with pyqtgraph's "
+              f"default lines ({lines_cost / shipped:.2f}x), {bands_cost:5.1f} ms with translucent bands "
+              f"({bands_cost / shipped:.2f}x)")
         dashboard.close()
 
 

@@ -35,6 +35,8 @@ pg.setConfigOptions(antialias=True, background=theme.BG, foreground=theme.MUTED)
 WINDOWS: tuple[tuple[str, float | None], ...] = (("5 min", 300.0), ("15 min", 900.0), ("1 h", 3600.0), ("All", None))
 #: Vertical padding of the mood and the attention scales (the same, so their ends are level).
 ATTENTION_PAD = 0.04
+#: How strongly the expression bands show their colour over the background (drawn opaque).
+BAND_OPACITY = 0.85
 
 
 def _segmented(*items: pg.PlotDataItem) -> None:
@@ -185,10 +187,11 @@ class TimelineWidget(QWidget):
         bp.getAxis("left").setTicks([[(0, "0"), (0.5, "50%"), (1, "100%")]])
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 2)
-        # Stacked shares: cumulative curves filled down to 0, drawn top band first so lower bands paint over.
+        # Stacked shares: cumulative curves filled down to 0, drawn top band first so lower bands
+        # paint over (opaque, so a band shows none of the one above through it).
         self.share_curves: dict[str, pg.PlotDataItem] = {}
         for name in reversed(DISPLAY_ORDER):
-            c = bp.plot(pen=None, fillLevel=0.0, fillBrush=theme.expression_color(name, 200), connect="finite")
+            c = bp.plot(pen=None, fillLevel=0.0, fillBrush=theme.expression_fill(name, BAND_OPACITY), connect="finite")
             self.share_curves[name] = c
 
     def _build_attention(self) -> None:
