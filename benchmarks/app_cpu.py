@@ -47,7 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+import checkout  # first: the project on sys.path, or a one-line error without its dependencies
 
 
 def cpu_seconds(pid: int) -> float:
@@ -72,7 +72,7 @@ def run(label: str, extra: list[str], seconds: float, window: float, warmup: flo
     total = warmup + seconds + 3
     cmd = [sys.executable, "-m", "classwatch", "app", "--quit-after", str(total), *extra]
     started = time.time()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=checkout.REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(warmup)
         samples = []
@@ -149,10 +149,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(REPO))
-    sys.path.insert(0, str(REPO / "tests"))  # synthetic.py: test-only, not shipped
     import cv2
 
+    checkout.tests_on_path()
     from synthetic import animate_gallery, render_gallery
 
     with tempfile.TemporaryDirectory(prefix="classwatch-cpu-") as tmp:

@@ -26,13 +26,13 @@ import sys
 from pathlib import Path
 
 import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from classwatch.scoring import load_labels, score_faces  # noqa: E402
-from classwatch.sources import read_image  # noqa: E402
-from classwatch.types import Frame  # noqa: E402
+from classwatch.pipeline import Pipeline, PipelineConfig
+from classwatch.scoring import load_labels, score_faces
+from classwatch.sources import read_image
+from classwatch.types import Frame
 
 GALLERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "galleries"
 #: Where a capture sits in its page (x, y), and the page's smallest size (width, height).

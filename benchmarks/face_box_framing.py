@@ -19,17 +19,14 @@ Prints the medians and quartiles that ``classwatch/detect/yunet.py`` uses.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from classwatch.classify import ModelCard  # noqa: E402
-from classwatch.detect.yunet import YuNetDetector  # noqa: E402
-from classwatch.resources import model_path  # noqa: E402
+from classwatch.classify import ModelCard
+from classwatch.detect.yunet import YuNetDetector
+from classwatch.resources import model_path
 
 CANVAS = 128
 ZOOM = 2

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import checkout  # first: the project on sys.path, or a one-line error without its dependencies
 import cv2
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
@@ -43,8 +44,7 @@ from classwatch.training.conditions import accuracy_by_condition
 from classwatch.training.data import label_agreement, load_fer
 from classwatch.training.export import measure_latency, tflite_predict, to_tflite
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fer2013" / "fer2013_trainval.npz"
+DEFAULT_DATA = checkout.REPO.parent / "shared" / "data" / "fer2013" / "fer2013_trainval.npz"
 
 
 @dataclass(frozen=True)

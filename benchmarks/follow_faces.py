@@ -25,23 +25,21 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
+import checkout  # first: the project on sys.path, or a one-line error without its dependencies
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # synthetic.py: test-only, not shipped
+from classwatch.classify import ExpressionClassifier
+from classwatch.detect import make_detector
+from classwatch.detect.follow import REDETECT_S
+from classwatch.metrics import face_recall
+from classwatch.pipeline import Pipeline, PipelineConfig
+from classwatch.track import iou_matrix
+from classwatch.types import Frame
 
-from classwatch.classify import ExpressionClassifier  # noqa: E402
-from classwatch.detect import make_detector  # noqa: E402
-from classwatch.detect.follow import REDETECT_S  # noqa: E402
-from classwatch.metrics import face_recall  # noqa: E402
-from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from classwatch.track import iou_matrix  # noqa: E402
-from classwatch.types import Frame  # noqa: E402
+checkout.tests_on_path()
 from synthetic import animate_gallery, render_gallery  # noqa: E402
 
 

@@ -36,15 +36,14 @@ import json
 import sys
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from classwatch.head_pose import FACING_PITCH, FACING_YAW, RIDGE, HeadPoseModel, facing  # noqa: E402
-from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from classwatch.sources import read_image  # noqa: E402
-from classwatch.types import Frame  # noqa: E402
+from classwatch.head_pose import FACING_PITCH, FACING_YAW, RIDGE, HeadPoseModel, facing
+from classwatch.pipeline import Pipeline, PipelineConfig
+from classwatch.sources import read_image
+from classwatch.types import Frame
 
 POSE = Path(__file__).resolve().parents[2] / "shared" / "data" / "pose"
 LIMITS = (20, 25, 30, 35, 40)

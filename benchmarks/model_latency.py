@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 

@@ -32,14 +32,14 @@ import time
 from pathlib import Path
 
 import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from classwatch.detect.yunet import YuNetDetector  # noqa: E402
-from classwatch.pipeline import Pipeline, PipelineConfig  # noqa: E402
-from classwatch.scoring import FaceScore, Labelled, load_labels, score_faces  # noqa: E402
-from classwatch.sources import VideoSource, read_image  # noqa: E402
-from classwatch.types import Frame  # noqa: E402
+from classwatch.detect.yunet import YuNetDetector
+from classwatch.pipeline import Pipeline, PipelineConfig
+from classwatch.scoring import FaceScore, Labelled, load_labels, score_faces
+from classwatch.sources import VideoSource, read_image
+from classwatch.types import Frame
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: The screen recording's label has no boxes, only its note: "6 faces in every frame".

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
+import checkout  # first: the project on sys.path, or a one-line error without its dependencies
 import cv2
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # synthetic.py: test-only, not shipped
+from classwatch.bench import Runs, format_report, make_report, picture_row
+from classwatch.metrics import face_recall
 
-from classwatch.bench import Runs, format_report, make_report, picture_row  # noqa: E402
-from classwatch.metrics import face_recall  # noqa: E402
+checkout.tests_on_path()
 from synthetic import render_gallery  # noqa: E402
 
 GRIDS = ((2, 2), (5, 5), (7, 7))

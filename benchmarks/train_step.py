@@ -21,6 +21,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
 import numpy as np
 
 

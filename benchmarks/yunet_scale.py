@@ -16,14 +16,13 @@ import argparse
 import sys
 from pathlib import Path
 
+import checkout  # noqa: F401  (first: the project on sys.path, or a one-line error without its dependencies)
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from classwatch.detect.yunet import YuNetDetector  # noqa: E402
-from classwatch.scoring import Labelled, load_labels, score_faces  # noqa: E402
-from classwatch.sources import read_image  # noqa: E402
+from classwatch.detect.yunet import YuNetDetector
+from classwatch.scoring import Labelled, load_labels, score_faces
+from classwatch.sources import read_image
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCALES = (1.0, 0.75, 0.5, 0.35, 0.25, 0.18)
