@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import DEMO_VIDEO, SHARED_DATA
 from faces import ASTRONAUT
-from synthetic import render_gallery
+from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout
@@ -19,7 +19,7 @@ from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
 from classwatch.layout.rectangles import Rect
-from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker, side_steps
+from classwatch.layout.tracker import GAP_INSET, MAX_AGE_S, LayoutTracker, gap_points, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
 from classwatch.scoring import load_labels, score_faces
 from classwatch.sources import VideoSource
@@ -135,6 +135,45 @@ def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move
     assert tracker.last_found  # found afresh every MAX_AGE_S anyway
     tracker.update(cv2.resize(moved, (640, 360)), 3.0 + MAX_AGE_S)
     assert tracker.last_found  # a new capture size
+
+
+def test_gap_points_lie_between_the_tiles_and_clear_of_them():
+    boxes = np.array([[10, 10, 100, 60], [130, 10, 100, 60], [10, 90, 100, 60]])  # room for a fourth tile
+    ys, xs = gap_points(boxes, (200, 300))
+    inside = (xs >= 10) & (xs < 230) & (ys >= 10) & (ys < 150)
+    assert len(ys) and inside.all()  # within the tiles' bounding box
+    near = [(xs >= x - GAP_INSET) & (xs < x + w + GAP_INSET) & (ys >= y - GAP_INSET) & (ys < y + h + GAP_INSET) for x, y, w, h in boxes]
+    assert not np.any(near)
+    assert ((xs >= 130) & (ys >= 90)).sum() > 0.5 * len(xs)  # most of them in the empty place
+    assert len(gap_points(np.zeros((0, 4), np.int64), (200, 300))[0]) == 0
+
+
+def test_a_moving_gallery_keeps_its_layout_between_the_periodic_searches(yunet):
+    """Participants who drift, re-light and change (JPEG frames) step no gap point: the layout is
+    found once in 20 frames, a second apart."""
+    tracker = LayoutTracker(yunet)
+    found = []
+    for i, frame in enumerate(animate_gallery(render_gallery(5, 5, seed=1), 20, seed=1)):
+        tracker.update(frame.gallery.image, float(i))
+        found.append(tracker.last_found)
+    assert found == [True] + [False] * 19
+
+
+def test_a_participant_joining_the_last_row_is_found_at_once(yunet, real):
+    """Zoom puts a newcomer in the last row's room and centres that row again: two of 17 tiles
+    move, too few for the sides' check, but the gaps now hold a tile."""
+    image = cv2.imread(str(real["zoom_es17a.jpg"].path))
+    tracker = LayoutTracker(yunet)
+    assert len(tracker.update(image, 0.0)) == 17
+    joined = image.copy()
+    joined[636:840, 400:1500] = image[850, 5]  # the last row (tiles at x 619 and 962) emptied ...
+    joined[642:831, 444:780] = image[642:831, 619:955]  # ... and centred again with three tiles
+    joined[642:831, 789:1125] = image[643:832, 962:1298]
+    joined[642:831, 1134:1470] = image[445:634, 789:1125]  # the newcomer
+    layout = tracker.update(joined, 1.0)
+    assert tracker.last_found and len(layout) == 18
+    tracker.update(joined, 2.0)
+    assert not tracker.last_found  # and kept from then on
 
 
 def test_a_portrait_phone_video_between_black_bars_is_video_and_a_photo_card_is_not():

@@ -11,10 +11,15 @@ layout it found and, each frame,
   share of pixels where the picture steps across the side (as in
   ``edges.py``) must still be at least ``KEEP_SHARE`` of what it was when
   the layout was found, for most tiles;
-* finds the layout again when that check fails, when the frame size
-  changed, or every ``MAX_AGE_S`` seconds anyway (a tile added at the end
-  of a gallery leaves the others where they were). A frame with no tiles is
-  looked at again every ``RETRY_S`` seconds.
+* watches the gaps between the tiles (the gutters, the empty places of an
+  incomplete last row, inside the tiles' bounding box): someone joining a
+  gallery whose last row has room gets a tile there and leaves the others
+  where they were, which the sides do not show. The grey of points spread
+  over the gaps is kept when the layout is found; when ``GAP_CHANGE`` of them
+  have stepped since, something now stands there;
+* finds the layout again when a check fails, when the frame size changed, or
+  every ``MAX_AGE_S`` seconds anyway. A frame with no tiles is looked at
+  again every ``RETRY_S`` seconds.
 """
 
 from __future__ import annotations
@@ -38,6 +43,15 @@ KEEP_SHARE = 0.6
 KEEP_TILES = 0.75
 #: Pixels sampled along each side.
 SIDE_SAMPLES = 64
+#: Gap points lie on a lattice this many pixels apart, at least GAP_INSET pixels from every tile
+#: (an active speaker's outline or a tile's shadow may reach a little into the gutter) ...
+GAP_STEP = 6
+GAP_INSET = 4
+#: ... and the layout is found again when this share of them stepped (MIN_STEP) since it was found,
+#: and at least GAP_MIN_CHANGED of them (a mouse pointer over the gaps steps about ten; the
+#: smallest tile a call shows, about 100x56 px, well over a hundred).
+GAP_CHANGE = 0.1
+GAP_MIN_CHANGED = 24
 
 
 @dataclass
@@ -46,6 +60,8 @@ class _Found:
     shape: tuple[int, ...]
     t: float
     steps: np.ndarray  # (T,) share of side pixels that stepped when found
+    gaps: tuple[np.ndarray, np.ndarray]  # (rows, columns) of the gap points
+    gap_grey: np.ndarray  # their grey when found
 
 
 class LayoutTracker:
@@ -68,13 +84,39 @@ class LayoutTracker:
             self.last_found = False
             return found.layout
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        if not fresh and np.mean(side_steps(grey, found.layout.boxes) >= KEEP_SHARE * found.steps) >= KEEP_TILES:
+        if not fresh and self._still_there(grey, found):
             self.last_found = False
             return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
         layout = layout_of(image, self.detector)
-        self._found = _Found(layout, image.shape, t, side_steps(grey, layout.boxes) if layout.grid else np.zeros(0))
+        boxes = layout.boxes if layout.grid else np.zeros((0, 4), np.int64)
+        gaps = gap_points(boxes, grey.shape)
+        self._found = _Found(layout, image.shape, t, side_steps(grey, boxes), gaps, grey[gaps])
         self.last_found = True
         return layout
+
+    @staticmethod
+    def _still_there(grey: np.ndarray, found: _Found) -> bool:
+        """Most tiles' sides still step, and the gaps between them still hold nothing new."""
+        if np.mean(side_steps(grey, found.layout.boxes) >= KEEP_SHARE * found.steps) < KEEP_TILES:
+            return False
+        changed = np.count_nonzero(np.abs(grey[found.gaps].astype(np.int16) - found.gap_grey) >= MIN_STEP)
+        return changed < max(GAP_CHANGE * len(found.gap_grey), GAP_MIN_CHANGED)
+
+
+def gap_points(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of points GAP_STEP apart inside the tiles' bounding box, each at least
+    GAP_INSET pixels from every tile; none without tiles."""
+    boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
+    if not len(boxes):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    covered = np.zeros(shape[:2], bool)
+    for x, y, w, h in boxes - np.array([GAP_INSET, GAP_INSET, -2 * GAP_INSET, -2 * GAP_INSET]):
+        covered[max(y, 0) : y + h, max(x, 0) : x + w] = True
+    x0, y0 = np.maximum(boxes[:, :2].min(axis=0), 0)
+    x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
+    ys, xs = np.mgrid[y0 : min(y1, shape[0]) : GAP_STEP, x0 : min(x1, shape[1]) : GAP_STEP]
+    free = ~covered[ys, xs]
+    return ys[free], xs[free]
 
 
 def side_steps(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
