@@ -35,7 +35,8 @@ def test_tile_recall_counts_tiles_with_a_face_centre():
     assert tile_recall(boxes, shape, (2, 2)) == 0.5
 
 
-def test_synthetic_speed_benchmark_prints_the_synthetic_rows(capsys):
+def test_synthetic_speed_benchmark_prints_the_synthetic_rows(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))  # its first import, checkout.py, lives beside it
     path = REPO / "benchmarks" / "synthetic_speed.py"
     spec = importlib.util.spec_from_file_location("synthetic_speed", path)
     module = importlib.util.module_from_spec(spec)

@@ -139,13 +139,14 @@ def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move
 
 def test_gap_points_lie_between_the_tiles_and_clear_of_them():
     boxes = np.array([[10, 10, 100, 60], [130, 10, 100, 60], [10, 90, 100, 60]])  # room for a fourth tile
-    ys, xs = gap_points(boxes, (200, 300))
+    rows, columns, free = gap_points(boxes, (200, 300))
+    ys, xs = rows[free], columns[free]
     inside = (xs >= 10) & (xs < 230) & (ys >= 10) & (ys < 150)
     assert len(ys) and inside.all()  # within the tiles' bounding box
     near = [(xs >= x - GAP_INSET) & (xs < x + w + GAP_INSET) & (ys >= y - GAP_INSET) & (ys < y + h + GAP_INSET) for x, y, w, h in boxes]
     assert not np.any(near)
     assert ((xs >= 130) & (ys >= 90)).sum() > 0.5 * len(xs)  # most of them in the empty place
-    assert len(gap_points(np.zeros((0, 4), np.int64), (200, 300))[0]) == 0
+    assert not gap_points(np.zeros((0, 4), np.int64), (200, 300))[2].any()
 
 
 def test_a_moving_gallery_keeps_its_layout_between_the_periodic_searches(yunet):
@@ -174,6 +175,22 @@ def test_a_participant_joining_the_last_row_is_found_at_once(yunet, real):
     assert tracker.last_found and len(layout) == 18
     tracker.update(joined, 2.0)
     assert not tracker.last_found  # and kept from then on
+
+
+def test_a_video_between_the_tiles_asks_for_one_search_not_one_a_frame(yunet, real):
+    """Something moving in a gap that the search does not make a tile of (a video in the last row's
+    room, standing in for a shared screen between tiles) is searched once, then no longer watched."""
+    image = cv2.imread(str(real["zoom_es17a.jpg"].path))
+    tracker = LayoutTracker(yunet)
+    rng = np.random.default_rng(0)
+    found = []
+    for i in range(5):
+        frame = image.copy()
+        if i:
+            frame[660:810, 1320:1460] = rng.integers(0, 256, (150, 140, 3), dtype=np.uint8)
+        assert len(tracker.update(frame, float(i))) == 17
+        found.append(tracker.last_found)
+    assert found == [True, True, False, False, False]
 
 
 def test_a_portrait_phone_video_between_black_bars_is_video_and_a_photo_card_is_not():

@@ -14,9 +14,12 @@ layout it found and, each frame,
 * watches the gaps between the tiles (the gutters, the empty places of an
   incomplete last row, inside the tiles' bounding box): someone joining a
   gallery whose last row has room gets a tile there and leaves the others
-  where they were, which the sides do not show. The grey of points spread
-  over the gaps is kept when the layout is found; when ``GAP_CHANGE`` of them
-  have stepped since, something now stands there;
+  where they were, which the sides do not show. The grey of a lattice of
+  points over the gaps is kept when the layout is found; when a block of
+  ``GAP_BLOCK`` x ``GAP_BLOCK`` of them has stepped since, something now
+  stands there. A block, not a share: a layout found a few pixels off
+  (Element Call's tiles came out 415 or 423-426 px wide) puts gap points on
+  the moving edges of the tiles, in strips too thin to hold one;
 * finds the layout again when a check fails, when the frame size changed, or
   every ``MAX_AGE_S`` seconds anyway. A frame with no tiles is looked at
   again every ``RETRY_S`` seconds.
@@ -47,11 +50,10 @@ SIDE_SAMPLES = 64
 #: (an active speaker's outline or a tile's shadow may reach a little into the gutter) ...
 GAP_STEP = 6
 GAP_INSET = 4
-#: ... and the layout is found again when this share of them stepped (MIN_STEP) since it was found,
-#: and at least GAP_MIN_CHANGED of them (a mouse pointer over the gaps steps about ten; the
-#: smallest tile a call shows, about 100x56 px, well over a hundred).
-GAP_CHANGE = 0.1
-GAP_MIN_CHANGED = 24
+#: ... and the layout is found again when a square of this many by this many of them all stepped
+#: (MIN_STEP) since it was found: 30 px across, more than a mouse pointer, a sixth of the
+#: smallest tile a call shows (about 100x56 px).
+GAP_BLOCK = 5
 
 
 @dataclass
@@ -60,8 +62,9 @@ class _Found:
     shape: tuple[int, ...]
     t: float
     steps: np.ndarray  # (T,) share of side pixels that stepped when found
-    gaps: tuple[np.ndarray, np.ndarray]  # (rows, columns) of the gap points
-    gap_grey: np.ndarray  # their grey when found
+    gaps: tuple[np.ndarray, np.ndarray, np.ndarray]  # the lattice's rows, columns, and which are gap points
+    gap_grey: np.ndarray  # the lattice's grey when found
+    muted: np.ndarray  # (H, W) where the gaps stepped with no tile found there since (see update)
 
 
 class LayoutTracker:
@@ -84,39 +87,56 @@ class LayoutTracker:
             self.last_found = False
             return found.layout
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        if not fresh and self._still_there(grey, found):
+        stepped = None if fresh else _gaps_stepped(grey, found)
+        if not fresh and stepped is None and _sides_stand(grey, found):
             self.last_found = False
             return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
         layout = layout_of(image, self.detector)
         boxes = layout.boxes if layout.grid else np.zeros((0, 4), np.int64)
-        gaps = gap_points(boxes, grey.shape)
-        self._found = _Found(layout, image.shape, t, side_steps(grey, boxes), gaps, grey[gaps])
+        rows, columns, free = gap_points(boxes, grey.shape)
+        # Searched because the gaps stepped: where the new layout still has no tile, what stepped is
+        # no newcomer (a shared screen or a video between tiles, a layout found a little off) and is
+        # watched no more until the next search for another reason, or a video would ask every frame.
+        muted = np.zeros(grey.shape, bool) if stepped is None else found.muted.copy()
+        if stepped is not None:
+            old_rows, old_columns, _ = found.gaps
+            for y, x in zip(old_rows[stepped], old_columns[stepped]):
+                muted[y : y + GAP_STEP, x : x + GAP_STEP] = True
+        free &= ~muted[rows, columns]
+        self._found = _Found(layout, image.shape, t if stepped is None else found.t, side_steps(grey, boxes),
+                             (rows, columns, free), grey[rows, columns], muted)
         self.last_found = True
         return layout
 
-    @staticmethod
-    def _still_there(grey: np.ndarray, found: _Found) -> bool:
-        """Most tiles' sides still step, and the gaps between them still hold nothing new."""
-        if np.mean(side_steps(grey, found.layout.boxes) >= KEEP_SHARE * found.steps) < KEEP_TILES:
-            return False
-        changed = np.count_nonzero(np.abs(grey[found.gaps].astype(np.int16) - found.gap_grey) >= MIN_STEP)
-        return changed < max(GAP_CHANGE * len(found.gap_grey), GAP_MIN_CHANGED)
+
+def _sides_stand(grey: np.ndarray, found: _Found) -> bool:
+    """Most tiles' sides still step as they did when the layout was found."""
+    return bool(np.mean(side_steps(grey, found.layout.boxes) >= KEEP_SHARE * found.steps) >= KEEP_TILES)
 
 
-def gap_points(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, columns) of points GAP_STEP apart inside the tiles' bounding box, each at least
-    GAP_INSET pixels from every tile; none without tiles."""
+def _gaps_stepped(grey: np.ndarray, found: _Found) -> np.ndarray | None:
+    """The gap points that stepped since the layout was found, when they hold a block of GAP_BLOCK
+    x GAP_BLOCK (something stands there now); None when they do not."""
+    rows, columns, free = found.gaps
+    stepped = free & (np.abs(grey[rows, columns].astype(np.int16) - found.gap_grey) >= MIN_STEP)
+    block = cv2.erode(stepped.view(np.uint8), np.ones((GAP_BLOCK, GAP_BLOCK), np.uint8)).any()
+    return stepped if block else None
+
+
+def gap_points(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A lattice of points GAP_STEP apart over the tiles' bounding box: (R, C) rows, columns, and
+    which of them are gap points, at least GAP_INSET pixels from every tile (empty without tiles)."""
     boxes = np.asarray(boxes, np.int64).reshape(-1, 4)
     if not len(boxes):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        empty = np.zeros((0, 0), np.int64)
+        return empty, empty, empty.astype(bool)
     covered = np.zeros(shape[:2], bool)
     for x, y, w, h in boxes - np.array([GAP_INSET, GAP_INSET, -2 * GAP_INSET, -2 * GAP_INSET]):
         covered[max(y, 0) : y + h, max(x, 0) : x + w] = True
     x0, y0 = np.maximum(boxes[:, :2].min(axis=0), 0)
     x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
-    ys, xs = np.mgrid[y0 : min(y1, shape[0]) : GAP_STEP, x0 : min(x1, shape[1]) : GAP_STEP]
-    free = ~covered[ys, xs]
-    return ys[free], xs[free]
+    rows, columns = np.mgrid[y0 : min(y1, shape[0]) : GAP_STEP, x0 : min(x1, shape[1]) : GAP_STEP]
+    return rows, columns, ~covered[rows, columns]
 
 
 def side_steps(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
