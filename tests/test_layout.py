@@ -19,7 +19,8 @@ from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
 from classwatch.layout.rectangles import Rect
-from classwatch.layout.tracker import GAP_INSET, MAX_AGE_S, LayoutTracker, gap_points, side_steps
+from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker
+from classwatch.layout.watch import GAP_INSET, gap_points, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
 from classwatch.scoring import load_labels, score_faces
 from classwatch.sources import VideoSource
@@ -175,6 +176,35 @@ def test_a_participant_joining_the_last_row_is_found_at_once(yunet, real):
     assert tracker.last_found and len(layout) == 18
     tracker.update(joined, 2.0)
     assert not tracker.last_found  # and kept from then on
+
+
+@pytest.mark.parametrize("how", ["the last tile emptied", "the last row centred again"])
+def test_a_participant_leaving_is_found_at_once(yunet, real, how):
+    """The tile of someone who left shows the gallery's background (all of it, or about half when
+    Zoom centres the last row again): one or two of 17 tiles, too few for the sides' check."""
+    image = cv2.imread(str(real["zoom_es17a.jpg"].path))
+    tracker = LayoutTracker(yunet)
+    assert len(tracker.update(image, 0.0)) == 17
+    left = image.copy()
+    if how == "the last tile emptied":
+        left[636:840, 955:1310] = image[850, 5]
+    else:
+        left[636:840, 400:1500] = image[850, 5]
+        left[642:831, 790:1126] = image[642:831, 619:955]
+    layout = tracker.update(left, 1.0)
+    assert tracker.last_found and len(layout) == 16
+
+
+def test_an_emptied_tile_of_a_synthetic_gallery_is_found_at_once(yunet):
+    gallery = render_gallery(4, 4, seed=2)
+    tracker = LayoutTracker(yunet)
+    first = tracker.update(gallery.image, 0.0)
+    assert len(first) == 16
+    x, y, w, h = first.boxes[np.lexsort((first.boxes[:, 0], first.boxes[:, 1]))[-1]]
+    left = gallery.image.copy()
+    left[y : y + h, x : x + w] = gallery.image[2, 2]  # the window's background, where the tile was
+    layout = tracker.update(left, 1.0)
+    assert tracker.last_found and len(layout) == 15
 
 
 def test_a_video_between_the_tiles_asks_for_one_search_not_one_a_frame(yunet, real):
