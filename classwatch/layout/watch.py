@@ -85,17 +85,21 @@ class Watch:
         (a newcomer in the gaps, a tile emptied), all False when the tiles moved."""
         if np.mean(side_steps(grey, self.boxes) >= KEEP_SHARE * self.steps) < KEEP_TILES:
             return np.zeros(grey.shape, bool)
-        news = np.zeros(grey.shape, bool)
         rows, columns, free = self.gaps
         stepped = free & (np.abs(grey[rows, columns].astype(np.int16) - self.gap_grey) >= MIN_STEP)
-        if cv2.erode(stepped.view(np.uint8), np.ones((GAP_BLOCK, GAP_BLOCK), np.uint8)).any():
-            for y, x in zip(rows[stepped], columns[stepped]):
-                news[y : y + GAP_STEP, x : x + GAP_STEP] = True
-        rows, columns = self.inside
-        emptied = _near(grey[rows, columns], self.background) & ~self.was_background & ~self.muted[rows, columns]
-        for x, y, w, h in self.boxes[emptied.mean(axis=1) >= EMPTIED_SHARE]:
-            news[y : y + h, x : x + w] = True
-        return news if news.any() else None
+        if not cv2.erode(stepped.view(np.uint8), np.ones((GAP_BLOCK, GAP_BLOCK), np.uint8)).any():
+            stepped[:] = False
+        inside = self.inside
+        emptied = _near(grey[inside], self.background) & ~self.was_background & ~self.muted[inside]
+        emptied = self.boxes[emptied.mean(axis=1) >= EMPTIED_SHARE]
+        if not stepped.any() and not len(emptied):
+            return None
+        news = np.zeros(grey.shape, bool)
+        for y, x in zip(rows[stepped], columns[stepped]):
+            news[y : y + GAP_STEP, x : x + GAP_STEP] = True
+        for x, y, w, h in emptied:
+            news[max(y, 0) : y + h, max(x, 0) : x + w] = True
+        return news
 
 
 def side_steps(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
