@@ -1,0 +1,138 @@
+"""When does the app search for a call's layout again? Changes it should see, and frames where it should not.
+
+    python benchmarks/layout_watch.py [--galleries ../shared/data/galleries] [--frames 60]
+
+The layout tracker (``classwatch/layout/tracker.py``) keeps a layout and
+checks it each frame (``layout/watch.py``), searching again when the check
+fails. Here the periodic search (every ``MAX_AGE_S``) is switched off, so
+every search printed is one the check asked for:
+
+- changes: a real screenshot (``zoom_es17a.jpg``, 17 tiles, room in its last
+  row) read once, then changed as Zoom changes it: someone joins (the last
+  row centred again with a newcomer pasted from the screenshot's own tiles),
+  someone leaves (the last tile emptied; the last row centred again with one
+  tile), a video plays in the empty place (no tile: searched once, then that
+  place is muted). Printed: the frames searched and the tiles after each, with
+  the whole check and, in the same run, with the tiles' sides alone (the check
+  before the gaps and the tiles' middles were watched, when these changes
+  waited for the periodic search, up to 30 s).
+- calm: moving synthetic galleries (participants drift, re-scale, re-light,
+  JPEG frames, a tile changes person about once a minute) and the real
+  recordings of the development set, where every search after the first is
+  one too many, unless the first came out wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import checkout
+import cv2
+import numpy as np
+
+from classwatch.detect.yunet import YuNetDetector
+from classwatch.layout import tracker, watch
+
+checkout.tests_on_path()
+from synthetic import animate_gallery, render_gallery  # noqa: E402
+
+GALLERIES = checkout.REPO.parent / "shared" / "data" / "galleries"
+VIDEO = checkout.REPO.parent / "shared" / "data" / "video" / "zoom_gallery_4tiles.mp4"
+GRIDS = [(7, 7, 1), (7, 7, 2), (5, 5, 1), (4, 4, 1), (3, 4, 3)]
+
+
+def searches(images: list[np.ndarray], detector: YuNetDetector) -> list[tuple[int, int]]:
+    """(frame, tiles found) for each frame where the layout was searched, frames a second apart."""
+    layouts = tracker.LayoutTracker(detector)
+    found = []
+    for i, image in enumerate(images):
+        layout = layouts.update(image, float(i))
+        if layouts.last_found:
+            found.append((i, len(layout)))
+    return found
+
+
+def sides_only(self: watch.Watch, grey: np.ndarray) -> np.ndarray | None:
+    """``Watch.news`` as it was before the gaps and the tiles' middles were watched."""
+    moved = np.mean(watch.side_steps(grey, self.boxes) >= watch.KEEP_SHARE * self.steps) < watch.KEEP_TILES
+    return np.zeros(grey.shape, bool) if moved else None
+
+
+def changes(image: np.ndarray) -> dict[str, list[np.ndarray]]:
+    """zoom_es17a.jpg (1894x859; last row: tiles at x 619 and 962, 336x189, at y 642) as it changes."""
+    background = image[850, 5]
+
+    def changed(paint) -> np.ndarray:
+        frame = image.copy()
+        paint(frame)
+        return frame
+
+    def joined(frame: np.ndarray) -> None:
+        frame[636:840, 400:1500] = background
+        frame[642:831, 444:780] = image[642:831, 619:955]
+        frame[642:831, 789:1125] = image[643:832, 962:1298]
+        frame[642:831, 1134:1470] = image[445:634, 789:1125]  # the newcomer
+
+    def emptied(frame: np.ndarray) -> None:
+        frame[636:840, 955:1310] = background
+
+    def centred(frame: np.ndarray) -> None:
+        frame[636:840, 400:1500] = background
+        frame[642:831, 790:1126] = image[642:831, 619:955]
+
+    rng = np.random.default_rng(0)
+
+    def video(frame: np.ndarray) -> None:
+        frame[660:810, 1320:1460] = rng.integers(0, 256, (150, 140, 3), dtype=np.uint8)
+
+    return {
+        "someone joins (row centred again)": [image, changed(joined), changed(joined)],
+        "someone leaves (last tile emptied)": [image, changed(emptied), changed(emptied)],
+        "someone leaves (row centred again)": [image, changed(centred), changed(centred)],
+        "a video plays in the empty place": [image] + [changed(video) for _ in range(5)],
+    }
+
+
+def frames(path: Path, limit: int) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    images = []
+    while len(images) < limit:
+        ok, image = capture.read()
+        if not ok:
+            break
+        images.append(image)
+    return images
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--galleries", type=Path, default=GALLERIES)
+    parser.add_argument("--frames", type=int, default=60, help="frames of each moving gallery")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    tracker.MAX_AGE_S = float("inf")  # only the searches the check asks for
+    detector = YuNetDetector()
+    screenshot = args.galleries / "zoom_es17a.jpg"
+    if screenshot.is_file():
+        print("changes to zoom_es17a.jpg (17 tiles), frames a second apart: searched at (frame, tiles)")
+        whole = watch.Watch.news
+        for name, images in changes(cv2.imread(str(screenshot))).items():
+            watch.Watch.news = sides_only
+            before = searches(images, detector)
+            watch.Watch.news = whole
+            print(f"  {name}: {searches(images, detector)}; the sides alone: {before}")
+    else:
+        print(f"changes: skipped, no {screenshot}")
+    print(f"calm: searched at (frame, tiles), {args.frames} frames each")
+    for rows, cols, seed in GRIDS:
+        moving = [step.gallery.image for step in animate_gallery(render_gallery(rows, cols, seed=seed), args.frames, seed=seed)]
+        print(f"  synthetic {rows}x{cols}, seed {seed}: {searches(moving, detector)}")
+    for path in (args.galleries / "elementcall6.gif", VIDEO):
+        if path.is_file():
+            images = frames(path, args.frames)
+            print(f"  {path.name} ({len(images)} frames): {searches(images, detector)}")
+
+
+if __name__ == "__main__":
+    main()
