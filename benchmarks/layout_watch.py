@@ -7,7 +7,9 @@ checks it each frame (``layout/watch.py``), searching again when the check
 fails. Here the periodic search (every ``MAX_AGE_S``) is switched off, so
 every search printed is one the check asked for:
 
-- changes: a real screenshot (``zoom_es17a.jpg``, 17 tiles, room in its last
+- changes: synthetic 4x4 galleries (Zoom, Meet and Teams styles) of 14
+  participants, then 15 or 13 (the last row centred again); and a real
+  screenshot (``zoom_es17a.jpg``, 17 tiles, room in its last
   row) read once, then changed as Zoom changes it: someone joins (the last
   row centred again with a newcomer pasted from the screenshot's own tiles),
   someone leaves (the last tile emptied; the last row centred again with one
@@ -113,15 +115,24 @@ def main() -> None:
     cv2.setNumThreads(1)
     tracker.MAX_AGE_S = float("inf")  # only the searches the check asks for
     detector = YuNetDetector()
+    whole = watch.Watch.news
+
+    def both(images: list[np.ndarray]) -> str:
+        watch.Watch.news = sides_only
+        before = searches(images, detector)
+        watch.Watch.news = whole
+        return f"{searches(images, detector)}; the sides alone: {before}"
+
+    print("changes to synthetic 4x4 galleries of 14, frames a second apart: searched at (frame, tiles)")
+    for style in ("zoom", "meet", "teams"):
+        first = render_gallery(4, 4, n_tiles=14, seed=3, style=style).image
+        for now in (15, 13):
+            print(f"  {style}, 14 -> {now}: {both([first, render_gallery(4, 4, n_tiles=now, seed=3, style=style).image])}")
     screenshot = args.galleries / "zoom_es17a.jpg"
     if screenshot.is_file():
         print("changes to zoom_es17a.jpg (17 tiles), frames a second apart: searched at (frame, tiles)")
-        whole = watch.Watch.news
         for name, images in changes(cv2.imread(str(screenshot))).items():
-            watch.Watch.news = sides_only
-            before = searches(images, detector)
-            watch.Watch.news = whole
-            print(f"  {name}: {searches(images, detector)}; the sides alone: {before}")
+            print(f"  {name}: {both(images)}")
     else:
         print(f"changes: skipped, no {screenshot}")
     print(f"calm: searched at (frame, tiles), {args.frames} frames each")

@@ -195,16 +195,15 @@ def test_a_participant_leaving_is_found_at_once(yunet, real, how):
     assert tracker.last_found and len(layout) == 16
 
 
-def test_an_emptied_tile_of_a_synthetic_gallery_is_found_at_once(yunet):
-    gallery = render_gallery(4, 4, seed=2)
+@pytest.mark.parametrize("style", ["zoom", "meet", "teams"])
+@pytest.mark.parametrize("now", [15, 13])
+def test_someone_joining_or_leaving_a_synthetic_gallery_is_found_at_once(yunet, style, now):
+    """14 participants in a 4x4 gallery (a centred last row of two), then one more or one fewer:
+    the last row is centred again and the other 12 tiles stay put, which the sides alone let pass."""
     tracker = LayoutTracker(yunet)
-    first = tracker.update(gallery.image, 0.0)
-    assert len(first) == 16
-    x, y, w, h = first.boxes[np.lexsort((first.boxes[:, 0], first.boxes[:, 1]))[-1]]
-    left = gallery.image.copy()
-    left[y : y + h, x : x + w] = gallery.image[2, 2]  # the window's background, where the tile was
-    layout = tracker.update(left, 1.0)
-    assert tracker.last_found and len(layout) == 15
+    assert len(tracker.update(render_gallery(4, 4, n_tiles=14, seed=3, style=style).image, 0.0)) == 14
+    layout = tracker.update(render_gallery(4, 4, n_tiles=now, seed=3, style=style).image, 1.0)
+    assert tracker.last_found and len(layout) == now
 
 
 def test_a_video_between_the_tiles_asks_for_one_search_not_one_a_frame(yunet, real):
