@@ -114,9 +114,7 @@ def side_steps(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     if not len(boxes):
         return np.zeros(0)
     x, y, w, h = (boxes[:, k : k + 1] for k in range(4))
-    along = np.linspace(0.0, 1.0, SIDE_SAMPLES)[None, :]
-    xs = (x + along * (w - 1)).astype(np.int64)
-    ys = (y + along * (h - 1)).astype(np.int64)
+    xs, ys = _along_sides(boxes)
 
     def steps(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         # Only the sampled pixels are widened to int16, not the whole frame.
@@ -154,18 +152,24 @@ def interior_points(boxes: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarr
     return rows, columns
 
 
+def _along_sides(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T, SIDE_SAMPLES) columns along each tile's top and bottom, and rows along its left and right."""
+    x, y, w, h = (boxes[:, k : k + 1] for k in range(4))
+    along = np.linspace(0.0, 1.0, SIDE_SAMPLES)[None, :]
+    return (x + along * (w - 1)).astype(np.int64), (y + along * (h - 1)).astype(np.int64)
+
+
 def _background(grey: np.ndarray, boxes: np.ndarray) -> int:
     """The commonest grey OUTSIDE pixels beyond the tiles' sides (the gutters and the window around
     them); -MIN_STEP, which no grey is near, when all of that lies outside the frame."""
     height, width = grey.shape
     x, y, w, h = (boxes[:, k : k + 1] for k in range(4))
-    along = np.linspace(0.0, 1.0, SIDE_SAMPLES)[None, :]
-    xs, ys = (x + along * (w - 1)).astype(np.int64), (y + along * (h - 1)).astype(np.int64)
-    points = [(np.broadcast_to(r, xs.shape), xs) for r in (y - OUTSIDE, y + h - 1 + OUTSIDE)]
-    points += [(ys, np.broadcast_to(c, ys.shape)) for c in (x - OUTSIDE, x + w - 1 + OUTSIDE)]
-    values = [grey[r[ok], c[ok]] for r, c in points for ok in [(r >= 0) & (r < height) & (c >= 0) & (c < width)]]
-    values = np.concatenate(values) if values else np.zeros(0, np.uint8)
-    return int(np.bincount(values, minlength=256).argmax()) if len(values) else -MIN_STEP
+    xs, ys = _along_sides(boxes)
+    rows = np.concatenate([np.broadcast_to(y - OUTSIDE, xs.shape), np.broadcast_to(y + h - 1 + OUTSIDE, xs.shape), ys, ys], axis=1)
+    columns = np.concatenate([xs, xs, np.broadcast_to(x - OUTSIDE, ys.shape), np.broadcast_to(x + w - 1 + OUTSIDE, ys.shape)], axis=1)
+    inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
+    values = grey[rows[inside], columns[inside]]
+    return int(np.bincount(values, minlength=256).argmax()) if values.size else -MIN_STEP
 
 
 def _near(values: np.ndarray, background: int) -> np.ndarray:
