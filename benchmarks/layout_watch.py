@@ -27,6 +27,7 @@ every search printed is one the check asked for:
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 
 import checkout
@@ -35,6 +36,7 @@ import numpy as np
 
 from classwatch.detect.yunet import YuNetDetector
 from classwatch.layout import tracker, watch
+from classwatch.sources import VideoSource
 
 checkout.tests_on_path()
 from synthetic import animate_gallery, render_gallery  # noqa: E402
@@ -55,10 +57,10 @@ def searches(images: list[np.ndarray], detector: YuNetDetector) -> list[tuple[in
     return found
 
 
-def sides_only(self: watch.Watch, grey: np.ndarray) -> np.ndarray | None:
-    """``Watch.news`` as it was before the gaps and the tiles' middles were watched."""
-    moved = np.mean(watch.side_steps(grey, self.boxes) >= watch.KEEP_SHARE * self.steps) < watch.KEEP_TILES
-    return np.zeros(grey.shape, bool) if moved else None
+def nothing_new(self: watch.Watch, grey: np.ndarray) -> None:
+    """``Watch.news`` as it was before the gaps and the tiles' middles were watched: only the
+    tiles' sides (``Watch.moved``) asked for a search."""
+    return None
 
 
 def changes(image: np.ndarray) -> dict[str, list[np.ndarray]]:
@@ -96,17 +98,6 @@ def changes(image: np.ndarray) -> dict[str, list[np.ndarray]]:
     }
 
 
-def frames(path: Path, limit: int) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    images = []
-    while len(images) < limit:
-        ok, image = capture.read()
-        if not ok:
-            break
-        images.append(image)
-    return images
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--galleries", type=Path, default=GALLERIES)
@@ -118,7 +109,7 @@ def main() -> None:
     whole = watch.Watch.news
 
     def both(images: list[np.ndarray]) -> str:
-        watch.Watch.news = sides_only
+        watch.Watch.news = nothing_new
         before = searches(images, detector)
         watch.Watch.news = whole
         return f"{searches(images, detector)}; the sides alone: {before}"
@@ -141,7 +132,7 @@ def main() -> None:
         print(f"  synthetic {rows}x{cols}, seed {seed}: {searches(moving, detector)}")
     for path in (args.galleries / "elementcall6.gif", VIDEO):
         if path.is_file():
-            images = frames(path, args.frames)
+            images = [frame.image for frame in itertools.islice(VideoSource(path, every=0.0), args.frames)]
             print(f"  {path.name} ({len(images)} frames): {searches(images, detector)}")
 
 

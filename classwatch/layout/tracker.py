@@ -65,16 +65,17 @@ class LayoutTracker:
             self.last_found = False
             return found.layout
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        news = None if fresh else found.watch.news(grey)
-        if not fresh and news is None:
-            self.last_found = False
-            return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
+        news = None
+        if not fresh and not found.watch.moved(grey):
+            news = found.watch.news(grey)
+            if news is None:
+                self.last_found = False
+                return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
         layout = layout_of(image, self.detector)
         boxes = layout.boxes if layout.grid else np.zeros((0, 4), np.int64)
-        # Asked for by news in place (not moved tiles): the periodic search stays due, and what was
-        # new is muted from now on; where the new layout has a tile, nothing is watched anyway.
-        asked = news is not None and news.any()
-        muted = found.watch.muted | news if asked else None
-        self._found = _Found(layout, image.shape, found.t if asked else t, Watch.of(grey, boxes, muted))
+        # Asked for by news among tiles that stood: the periodic search stays due, and what was new
+        # is muted from now on; where the new layout has a tile, nothing is watched anyway.
+        muted = None if news is None else found.watch.muted | news
+        self._found = _Found(layout, image.shape, t if news is None else found.t, Watch.of(grey, boxes, muted))
         self.last_found = True
         return layout

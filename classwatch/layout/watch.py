@@ -20,7 +20,8 @@ in three ways that matter, and each leaves its own trace:
   something else (``EMPTIED_SHARE`` of a lattice of points inside it), all of
   it or, when the row is centred again, about half.
 
-``Watch.news`` says where something changed, so that the tracker can stop
+``Watch.moved`` says whether the tiles moved; ``Watch.news`` where something
+new stands among tiles that did not, so that the tracker can stop
 watching a place where a search finds no tile (a video playing between tiles)
 instead of searching again every frame.
 """
@@ -80,11 +81,13 @@ class Watch:
         return cls(boxes, side_steps(grey, boxes), (rows, columns, free & ~muted[rows, columns]), grey[rows, columns],
                    inside, _near(grey[inside], background), background, muted)
 
+    def moved(self, grey: np.ndarray) -> bool:
+        """Whether the tiles moved or were resized: more than a quarter of them lost their sides."""
+        return bool(np.mean(side_steps(grey, self.boxes) >= KEEP_SHARE * self.steps) < KEEP_TILES)
+
     def news(self, grey: np.ndarray) -> np.ndarray | None:
-        """None while the layout stands as found; else an (H, W) mask of where something new stands
-        (a newcomer in the gaps, a tile emptied), all False when the tiles moved."""
-        if np.mean(side_steps(grey, self.boxes) >= KEEP_SHARE * self.steps) < KEEP_TILES:
-            return np.zeros(grey.shape, bool)
+        """Where something new stands among tiles that did not move (a newcomer in the gaps, a tile
+        emptied), as an (H, W) mask; None while the layout stands as found."""
         rows, columns, free = self.gaps
         stepped = free & (np.abs(grey[rows, columns].astype(np.int16) - self.gap_grey) >= MIN_STEP)
         if not cv2.erode(stepped.view(np.uint8), np.ones((GAP_BLOCK, GAP_BLOCK), np.uint8)).any():
