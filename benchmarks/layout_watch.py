@@ -88,7 +88,8 @@ def changes(image: np.ndarray) -> dict[str, list[np.ndarray]]:
     rng = np.random.default_rng(0)
 
     def video(frame: np.ndarray) -> None:
-        frame[660:810, 1320:1460] = rng.integers(0, 256, (150, 140, 3), dtype=np.uint8)
+        # Past the lattice cell beside the last row: a picture inside that cell is a card's photo.
+        frame[640:830, 1320:1700] = rng.integers(0, 256, (190, 380, 3), dtype=np.uint8)
 
     return {
         "someone joins (row centred again)": [image, changed(joined), changed(joined)],

@@ -18,7 +18,7 @@ from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
-from classwatch.layout.rectangles import Rect
+from classwatch.layout.rectangles import LATTICE_SLACK, Rect, lattice_cells
 from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker
 from classwatch.layout.watch import GAP_INSET, gap_points, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
@@ -208,7 +208,9 @@ def test_someone_joining_or_leaving_a_synthetic_gallery_is_found_at_once(yunet, 
 
 def test_a_video_between_the_tiles_asks_for_one_search_not_one_a_frame(yunet, real):
     """Something moving in a gap that the search does not make a tile of (a video in the last row's
-    room, standing in for a shared screen between tiles) is searched once, then no longer watched."""
+    room, standing in for a shared screen between tiles) is searched once, then no longer watched.
+    The video reaches past the lattice cell beside the last row (a picture inside a cell on the
+    background is a camera-off card's photo, and a tile)."""
     image = cv2.imread(str(real["zoom_es17a.jpg"].path))
     tracker = LayoutTracker(yunet)
     rng = np.random.default_rng(0)
@@ -216,7 +218,7 @@ def test_a_video_between_the_tiles_asks_for_one_search_not_one_a_frame(yunet, re
     for i in range(5):
         frame = image.copy()
         if i:
-            frame[660:810, 1320:1460] = rng.integers(0, 256, (150, 140, 3), dtype=np.uint8)
+            frame[640:830, 1320:1700] = rng.integers(0, 256, (190, 380, 3), dtype=np.uint8)
         assert len(tracker.update(frame, float(i))) == 17
         found.append(tracker.last_found)
     assert found == [True, True, False, False, False]
@@ -360,6 +362,30 @@ def test_a_stray_holding_a_face_is_dropped_and_a_centred_last_row_is_not():
     assert stray not in kept and len(kept) == 8
     centred = Rect(55, 210, 155, 276, 1.0)  # a last row of one tile, centred: half a pitch over
     assert centred in on_lattice([*tiles, centred], [])
+
+
+def test_a_centred_last_row_s_free_cells_are_on_its_own_columns():
+    """Zoom centres an incomplete last row half a pitch over: its free cells are beside its tiles, not
+    on the columns above, where a cell would straddle a tile's right half and the background."""
+    tiles = [Rect(x, y, x + 100, y + 66, 1.0) for y in (0, 70) for x in (0, 110, 220, 330)]
+    last = Rect(110 + 55, 140, 265, 206, 1.0)  # the first of a last row of two, whose second was not found
+    cells = lattice_cells([*tiles, last], 440, 220, max_overlap=0.0)
+    # Beside it on its left and right (the pitch, fitted to all the tiles' starts, a pixel or two
+    # long: the last row's start counts as a whole step), none across the tile or the background.
+    assert len(cells) == 2
+    assert np.abs(np.array([c[:4] for c in cells]) - [(55, 140, 155, 206), (275, 140, 375, 206)]).max() <= LATTICE_SLACK
+
+
+def test_a_centred_last_row_s_card_with_blurred_sides_is_found_in_a_jpeg(real):
+    """Zoom's 17-tile gallery captured 1.25 times larger and saved as a JPEG of quality 70: the
+    card in the centred last row has a right side blurred into a ramp and is not found by its sides;
+    its lattice cell on the last row's columns finds it (on the other rows' columns, a cell took half
+    of it and half the background, and read as video)."""
+    label = real["zoom_es17b.jpg"]
+    large = cv2.resize(cv2.imread(str(label.path)), None, fx=1.25, fy=1.25, interpolation=cv2.INTER_LINEAR)
+    jpeg = cv2.imdecode(cv2.imencode(".jpg", large, [cv2.IMWRITE_JPEG_QUALITY, 70])[1], cv2.IMREAD_COLOR)
+    result = Pipeline(PipelineConfig(emotions=False, attention=False, redetect_s=0)).process(Frame(jpeg, 0.0))
+    assert (len(result.layout), int((~result.layout.video).sum())) == (label.tiles, label.camera_off)
 
 
 @pytest.mark.parametrize(

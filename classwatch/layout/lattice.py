@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rectangles import Rect, lattice_pitch
+from .rectangles import LATTICE_SLACK, Rect, lattice_pitch
 
-#: A rectangle off the lattice still belongs to it when within this many pixels of a row or column.
-LATTICE_SLACK = 3
 #: A rectangle holding a face is a stray when, against every tile sharing its column (or row),
 #: it lies more than this share of a pitch off their rows (columns) and off their half-way
 #: lines (a centred last row is half a pitch over). Meet's 75-tile grid: the baseline-to-baseline

@@ -152,6 +152,13 @@ def _nearest_each(is_peak: np.ndarray, lo: int, hi: int, nearest_last: bool) -> 
     return found
 
 
+#: A start more than this share of a pitch off the lattice is off it: Zoom centres an incomplete
+#: last row, half a pitch off the columns above (``lattice_cells``).
+ROW_SHIFT = 0.25
+#: A tile within this many pixels of a row or column of the lattice is on it (the app rounds positions).
+LATTICE_SLACK = 3
+
+
 def lattice_pitch(starts: list[int], size: int) -> float | None:
     """Spacing of the rows (or columns) that tiles start on, or None with one row.
 
@@ -182,6 +189,11 @@ def lattice_cells(group: list[Rect], width: int, height: int, max_overlap: float
     last rows and columns are returned, the size of the group's first tile,
     when they overlap no tile of the group by more than ``max_overlap`` of
     their area (neighbouring tiles may share a border line).
+
+    A row whose tiles sit off the columns by more than ``ROW_SHIFT`` of a
+    pitch (an incomplete last row that the app centres, half a pitch over)
+    has its cells at its own tiles' columns: a cell on the other rows'
+    columns would straddle a tile of that row and the background.
     """
     if len(group) < 2:
         return []
@@ -191,16 +203,26 @@ def lattice_cells(group: list[Rect], width: int, height: int, max_overlap: float
         return []
     # The lattice's origin: the tile nearest the top-left, each start fitted to its step.
     x_ref, y_ref = min(r.x0 for r in group), min(r.y0 for r in group)
-    cols = {round((r.x0 - x_ref) / pitch_x) for r in group}
-    rows = {round((r.y0 - y_ref) / pitch_y) for r in group}
-    taken = {(round((r.x0 - x_ref) / pitch_x), round((r.y0 - y_ref) / pitch_y)) for r in group}
+    x_last = max(r.x0 for r in group)
+    row_of = [round((r.y0 - y_ref) / pitch_y) for r in group]
     cells = []
-    for j in range(min(rows), max(rows) + 1):
-        for i in range(min(cols), max(cols) + 1):
-            x, y = round(x_ref + i * pitch_x), round(y_ref + j * pitch_y)
+    for j in range(min(row_of), max(row_of) + 1):
+        shift = _row_shift([r.x0 for r, k in zip(group, row_of) if k == j], x_ref, pitch_x)
+        first = x_ref + shift - pitch_x * np.floor((shift + LATTICE_SLACK) / pitch_x)
+        for x in np.arange(first, x_last + LATTICE_SLACK + 1, pitch_x):
+            x, y = round(x), round(y_ref + j * pitch_y)
             cell = Rect(x, y, min(width, x + w), min(height, y + h), 0.0)
-            if (i, j) in taken or x < 0 or y < 0 or cell.width < 0.9 * w or cell.height < 0.9 * h:
+            if x < 0 or y < 0 or cell.width < 0.9 * w or cell.height < 0.9 * h:
                 continue
             if all(cell.overlap(r) <= max_overlap * w * h for r in group):
                 cells.append(cell)
     return cells
+
+
+def _row_shift(starts: list[int], x_ref: int, pitch: float) -> float:
+    """How far a row's tiles sit off the lattice's columns (pixels, median), or 0 when on them or empty."""
+    if not starts:
+        return 0.0
+    off = (np.asarray(starts, np.float64) - x_ref) / pitch
+    shift = float(np.median(off - np.round(off)))
+    return shift * pitch if abs(shift) > ROW_SHIFT else 0.0
