@@ -15,7 +15,7 @@ from classwatch.detect import make_detector
 from classwatch.layout import find_layout
 from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
-from classwatch.layout.camera_off import FLAT_SHARE, flat_fill, shows_video
+from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
 from classwatch.layout.rectangles import LATTICE_SLACK, Rect, lattice_cells
@@ -374,6 +374,21 @@ def test_a_centred_last_row_s_free_cells_are_on_its_own_columns():
     # long: the last row's start counts as a whole step), none across the tile or the background.
     assert len(cells) == 2
     assert np.abs(np.array([c[:4] for c in cells]) - [(55, 140, 155, 206), (275, 140, 375, 206)]).max() <= LATTICE_SLACK
+
+
+def test_a_card_in_the_background_colour_is_found_beside_a_tile_found_a_pixel_wide():
+    """Meet paints a camera-off card in the background colour (an avatar, a name); its lattice cell
+    is a card even where a neighbouring tile was found two pixels wide (JPEG, rounding)."""
+    rng = np.random.default_rng(0)
+    grey = np.full((200, 460, 3), 32, np.uint8)
+    video = [Rect(x, y, x + 142, y + 85, 1.0) for x, y in ((10, 10), (152, 10), (294, 10), (10, 95))]
+    for t in video:
+        grey[t.y0 : t.y1, t.x0 : t.x1] = rng.integers(0, 256, (85, 142, 3), dtype=np.uint8)
+    cv2.circle(grey, (152 + 71, 95 + 38), 20, (200, 180, 160), -1)  # the card's avatar
+    cv2.putText(grey, "Lara", (152 + 10, 95 + 78), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (230, 230, 230), 1)
+    wide = Rect(10, 95, 154, 180, 1.0)  # the tile left of the card, found two pixels wide
+    cells = empty_cells(cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY), [*video[:3], wide])
+    assert [c[:4] for c in cells] == [(152, 95, 294, 180)]
 
 
 def test_a_centred_last_row_s_card_with_blurred_sides_is_found_in_a_jpeg(real):
