@@ -207,10 +207,10 @@ def lattice_cells(group: list[Rect], width: int, height: int, max_overlap: float
     row_of = [round((r.y0 - y_ref) / pitch_y) for r in group]
     cells = []
     for j in range(min(row_of), max(row_of) + 1):
+        # The row's columns, from the first at or right of the group's first column.
         shift = _row_shift([r.x0 for r, k in zip(group, row_of) if k == j], x_ref, pitch_x)
-        first = x_ref + shift - pitch_x * np.floor((shift + LATTICE_SLACK) / pitch_x)
-        for x in np.arange(first, x_last + LATTICE_SLACK + 1, pitch_x):
-            x, y = round(x), round(y_ref + j * pitch_y)
+        for left in np.arange(x_ref + shift % pitch_x, x_last + LATTICE_SLACK + 1, pitch_x):
+            x, y = round(left), round(y_ref + j * pitch_y)
             cell = Rect(x, y, min(width, x + w), min(height, y + h), 0.0)
             if x < 0 or y < 0 or cell.width < 0.9 * w or cell.height < 0.9 * h:
                 continue
