@@ -1,11 +1,13 @@
 """When does the app search for a call's layout again? Changes it should see, and frames where it should not.
 
-    python benchmarks/layout_watch.py [--galleries ../shared/data/galleries] [--frames 60]
+    python benchmarks/layout_watch.py [--galleries ../shared/data/galleries] [--frames 60] [--periodic]
 
 The layout tracker (``classwatch/layout/tracker.py``) keeps a layout and
 checks it each frame (``layout/watch.py``), searching again when the check
 fails. Here the periodic search (every ``MAX_AGE_S``) is switched off, so
-every search printed is one the check asked for:
+every search printed is one the check asked for; ``--periodic`` keeps it, as
+the app runs (with ``--frames 150``: does a periodic search that comes out a
+tile off set off more searches?):
 
 - changes: synthetic 4x4 galleries (Zoom, Meet and Teams styles) of 14
   participants, then 15 or 13 (the last row centred again); and a real
@@ -103,9 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--galleries", type=Path, default=GALLERIES)
     parser.add_argument("--frames", type=int, default=60, help="frames of each moving gallery")
+    parser.add_argument("--periodic", action="store_true", help=f"keep the search every {tracker.MAX_AGE_S:g} s (as the app runs)")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    tracker.MAX_AGE_S = float("inf")  # only the searches the check asks for
+    if not args.periodic:
+        tracker.MAX_AGE_S = float("inf")  # only the searches the check asks for
     detector = YuNetDetector()
     whole = watch.Watch.news
 

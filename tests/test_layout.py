@@ -138,6 +138,34 @@ def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move
     assert tracker.last_found  # a new capture size
 
 
+def test_the_periodic_search_keeps_a_layout_unless_it_explains_more_faces(yunet, monkeypatch):
+    """A search now and then comes out a tile short on a moving gallery; the layout the tracker
+    holds stands then (handed in as ``held``), and gives way to one that puts more faces in tiles."""
+    image = render_gallery(3, 3, seed=1).image
+    full = layout_of(image, yunet)
+    assert len(full) == 9
+    short = TileLayout(full.boxes[:-1], full.video[:-1], grid=True)  # the last participant's tile missed
+    assert layout_of(image, yunet, held=short) is not short  # the search explains one face more
+    from classwatch.layout import region
+
+    monkeypatch.setattr(region, "find_layout", lambda crop, faces: short)
+    assert len(layout_of(image, yunet)) == 8  # the search alone
+    assert layout_of(image, yunet, held=full) is full
+
+
+def test_a_moving_gallery_is_searched_only_every_max_age_s(yunet):
+    """The tracker's periodic search on a moving 3x4 gallery: the first search places the tiles off
+    and the watch's next three set them right; then only the periodic searches. Before the held
+    layout stood against a search a tile off, 30 more searches followed them (38 in 135 frames)."""
+    frames = [step.gallery.image for step in animate_gallery(render_gallery(3, 4, seed=3), 135, seed=3)]
+    tracker = LayoutTracker(yunet)
+    searched = []
+    for i, frame in enumerate(frames):
+        tracker.update(frame, float(i))
+        searched += [i] if tracker.last_found else []
+    assert searched[-4:] == [30, 60, 90, 120] and len(searched) <= 8
+
+
 def test_gap_points_lie_between_the_tiles_and_clear_of_them():
     boxes = np.array([[10, 10, 100, 60], [130, 10, 100, 60], [10, 90, 100, 60]])  # room for a fourth tile
     rows, columns, free = gap_points(boxes, (200, 300))

@@ -64,9 +64,15 @@ LINES_AT_ONCE = 32
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
-def layout_of(image: np.ndarray, detector: FaceDetector) -> TileLayout:
+def layout_of(image: np.ndarray, detector: FaceDetector, held: TileLayout | None = None) -> TileLayout:
     """The tiles of a captured frame: searched without its flat margin, and again inside the part
-    its faces are in when that is a small part of it."""
+    its faces are in when that is a small part of it.
+
+    ``held``: a layout of this frame's size found before, which nothing has shown to be out of
+    date (the tracker's periodic search). It stands unless the search puts more faces in tiles:
+    on a moving gallery a search now and then comes out a tile short or long, and a layout a tile
+    short makes the watch ask for search after search (``tracker.py``).
+    """
     height, width = image.shape[:2]
     content = _without_flat_margin(image, (0, 0, width, height))
     layout, faces = _search(image, content, detector)
@@ -74,7 +80,9 @@ def layout_of(image: np.ndarray, detector: FaceDetector) -> TileLayout:
     if region is not None:
         inner, inner_faces = _search(image, _without_flat_margin(image, region), detector)
         if inner.grid and (explained(inner, inner_faces), -_unaligned(inner)) > (explained(layout, inner_faces), -_unaligned(layout)):
-            layout = inner
+            layout, faces = inner, inner_faces
+    if held is not None and held.grid and explained(held, faces) >= explained(layout, faces):
+        return held
     return layout if layout.grid else TileLayout.whole_frame(width, height)
 
 

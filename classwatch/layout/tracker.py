@@ -10,8 +10,9 @@ layout it found and, each frame,
 * checks that the layout stands as found (``watch.py``: the tiles' sides, the
   gaps between them, each tile's interior);
 * finds the layout again when it does not, when the frame size changed, or
-  every ``MAX_AGE_S`` seconds anyway. A frame with no tiles is looked at
-  again every ``RETRY_S`` seconds.
+  every ``MAX_AGE_S`` seconds anyway; that periodic search keeps the layout
+  it holds unless it finds one that puts more faces in tiles. A frame with
+  no tiles is looked at again every ``RETRY_S`` seconds.
 
 Where the check saw something new (a block of the gaps stepped, a tile
 emptied) and the search finds no tile there (a video playing between tiles,
@@ -59,8 +60,8 @@ class LayoutTracker:
 
     def update(self, image: np.ndarray, t: float) -> TileLayout:
         found = self._found
-        fresh = found is None or image.shape != found.shape
-        fresh = fresh or not 0 <= t - found.t < (MAX_AGE_S if found.layout.grid else RETRY_S)
+        resized = found is None or image.shape != found.shape
+        fresh = resized or not 0 <= t - found.t < (MAX_AGE_S if found.layout.grid else RETRY_S)
         if not fresh and not found.layout.grid:
             self.last_found = False
             return found.layout
@@ -71,7 +72,12 @@ class LayoutTracker:
             if news is None:
                 self.last_found = False
                 return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
-        layout = layout_of(image, self.detector)
+        # The periodic search replaces a layout only with one that explains more faces; a search the
+        # watch asked for, or a new frame size, takes what it finds.
+        held = found.layout if fresh and not resized else None
+        layout = layout_of(image, self.detector, held)
+        if layout is held:
+            layout = TileLayout(held.boxes, shows_video(grey, held.boxes), grid=True)
         boxes = layout.boxes if layout.grid else np.zeros((0, 4), np.int64)
         # Asked for by news among tiles that stood: the periodic search stays due, and what was new
         # is muted from now on; where the new layout has a tile, nothing is watched anyway.
