@@ -12,7 +12,7 @@ from faces import ASTRONAUT
 from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
-from classwatch.layout import find_layout
+from classwatch.layout import find_layout, region
 from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
@@ -146,8 +146,6 @@ def test_the_periodic_search_keeps_a_layout_unless_it_explains_more_faces(yunet,
     assert len(full) == 9
     short = TileLayout(full.boxes[:-1], full.video[:-1], grid=True)  # the last participant's tile missed
     assert layout_of(image, yunet, held=short) is not short  # the search explains one face more
-    from classwatch.layout import region
-
     monkeypatch.setattr(region, "find_layout", lambda crop, faces: short)
     assert len(layout_of(image, yunet)) == 8  # the search alone
     assert layout_of(image, yunet, held=full) is full
@@ -408,14 +406,14 @@ def test_a_card_in_the_background_colour_is_found_beside_a_tile_found_a_pixel_wi
     """Meet paints a camera-off card in the background colour (an avatar, a name); its lattice cell
     is a card even where a neighbouring tile was found two pixels wide (JPEG, rounding)."""
     rng = np.random.default_rng(0)
-    grey = np.full((200, 460, 3), 32, np.uint8)
+    frame = np.full((200, 460, 3), 32, np.uint8)
     video = [Rect(x, y, x + 142, y + 85, 1.0) for x, y in ((10, 10), (152, 10), (294, 10), (10, 95))]
     for t in video:
-        grey[t.y0 : t.y1, t.x0 : t.x1] = rng.integers(0, 256, (85, 142, 3), dtype=np.uint8)
-    cv2.circle(grey, (152 + 71, 95 + 38), 20, (200, 180, 160), -1)  # the card's avatar
-    cv2.putText(grey, "Lara", (152 + 10, 95 + 78), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (230, 230, 230), 1)
+        frame[t.y0 : t.y1, t.x0 : t.x1] = rng.integers(0, 256, (85, 142, 3), dtype=np.uint8)
+    cv2.circle(frame, (152 + 71, 95 + 38), 20, (200, 180, 160), -1)  # the card's avatar
+    cv2.putText(frame, "Lara", (152 + 10, 95 + 78), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (230, 230, 230), 1)
     wide = Rect(10, 95, 154, 180, 1.0)  # the tile left of the card, found two pixels wide
-    cells = empty_cells(cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY), [*video[:3], wide])
+    cells = empty_cells(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), [*video[:3], wide])
     assert [c[:4] for c in cells] == [(152, 95, 294, 180)]
 
 
