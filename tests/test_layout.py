@@ -117,6 +117,15 @@ def test_rejects_non_bgr_input():
 # --- the tracker ---------------------------------------------------------------------------
 
 
+def searched_frames(tracker: LayoutTracker, steps) -> list[int]:
+    """The frames (of an animated gallery's steps, a second apart) at which the tracker searched."""
+    searched = []
+    for i, step in enumerate(steps):
+        tracker.update(step.gallery.image, float(i))
+        searched += [i] if tracker.last_found else []
+    return searched
+
+
 def test_the_layout_is_kept_while_its_tiles_stand_and_found_again_when_they_move(yunet):
     gallery = render_gallery(5, 5, seed=2, camera_off=(4,))
     tracker = LayoutTracker(yunet)
@@ -155,12 +164,7 @@ def test_a_moving_gallery_is_searched_only_every_max_age_s(yunet):
     """The tracker's periodic search on a moving 3x4 gallery: the first search places the tiles off
     and the watch's next three set them right; then only the periodic searches. Before the held
     layout stood against a search a tile off, 30 more searches followed them (38 in 135 frames)."""
-    frames = [step.gallery.image for step in animate_gallery(render_gallery(3, 4, seed=3), 135, seed=3)]
-    tracker = LayoutTracker(yunet)
-    searched = []
-    for i, frame in enumerate(frames):
-        tracker.update(frame, float(i))
-        searched += [i] if tracker.last_found else []
+    searched = searched_frames(LayoutTracker(yunet), animate_gallery(render_gallery(3, 4, seed=3), 135, seed=3))
     assert searched[-4:] == [30, 60, 90, 120] and len(searched) <= 8
 
 
@@ -179,12 +183,7 @@ def test_gap_points_lie_between_the_tiles_and_clear_of_them():
 def test_a_moving_gallery_keeps_its_layout_between_the_periodic_searches(yunet):
     """Participants who drift, re-light and change (JPEG frames) step no gap point: the layout is
     found once in 20 frames, a second apart."""
-    tracker = LayoutTracker(yunet)
-    found = []
-    for i, frame in enumerate(animate_gallery(render_gallery(5, 5, seed=1), 20, seed=1)):
-        tracker.update(frame.gallery.image, float(i))
-        found.append(tracker.last_found)
-    assert found == [True] + [False] * 19
+    assert searched_frames(LayoutTracker(yunet), animate_gallery(render_gallery(5, 5, seed=1), 20, seed=1)) == [0]
 
 
 def test_a_participant_joining_the_last_row_is_found_at_once(yunet, real):

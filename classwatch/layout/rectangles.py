@@ -152,8 +152,8 @@ def _nearest_each(is_peak: np.ndarray, lo: int, hi: int, nearest_last: bool) -> 
     return found
 
 
-#: A start more than this share of a pitch off the lattice is off it: Zoom centres an incomplete
-#: last row, half a pitch off the columns above (``lattice_cells``).
+#: A row whose tiles sit (median) more than this share of a pitch off the lattice's columns has
+#: columns of its own: Zoom centres an incomplete last row, half a pitch over (``lattice_cells``).
 ROW_SHIFT = 0.25
 #: A tile within this many pixels of a row or column of the lattice is on it (the app rounds positions).
 LATTICE_SLACK = 3
