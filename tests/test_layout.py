@@ -13,6 +13,7 @@ from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout, region
+from classwatch.layout.finder import _scaled_faces
 from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
@@ -399,6 +400,26 @@ def test_a_centred_last_row_s_free_cells_are_on_its_own_columns():
     # long: the last row's start counts as a whole step), none across the tile or the background.
     assert len(cells) == 2
     assert np.abs(np.array([c[:4] for c in cells]) - [(55, 140, 155, 206), (275, 140, 375, 206)]).max() <= LATTICE_SLACK
+
+
+def test_a_tile_side_may_graze_a_face_s_eye_but_not_run_between_the_eyes():
+    """Someone at the side of their tile: the side cuts the face and YuNet puts the far eye a pixel
+    past it. That side grazes the core (eyes and nose); a side between the eyes cuts it."""
+    # Eyes at x 100 and 120, nose tip at 110 (YuNet's first three landmarks).
+    points = np.array([[[100, 50], [120, 50], [110, 60], [102, 70], [118, 70]]], np.float32)
+    faces = _scaled_faces(FaceDetections(np.array([[90, 35, 40, 40]], np.float32), np.ones(1, np.float32), points), 1.0)
+    assert not faces.cut_by(Rect(101, 0, 300, 200, 1.0))  # the left side a pixel inside the right eye
+    assert not faces.cut_by(Rect(0, 0, 119, 200, 1.0))  # the right side a pixel inside the left eye
+    assert faces.cut_by(Rect(110, 0, 300, 200, 1.0))  # the left side down the nose
+
+
+def test_a_tile_whose_side_grazes_a_face_is_found(yunet, real):
+    """Meet's 75 grid captured 1.25 times larger: a participant at the left side of her tile, her far
+    eye found 0.3 px past it; the tile was lost when no side could touch an eye."""
+    label = real["meet_grid75.png"]
+    image = cv2.resize(cv2.imread(str(label.path)), None, fx=1.25, fy=1.25, interpolation=cv2.INTER_LINEAR)
+    layout = found_layout(image, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
 def test_a_card_in_the_background_colour_is_found_beside_a_tile_found_a_pixel_wide():

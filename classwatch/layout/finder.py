@@ -100,6 +100,13 @@ MIN_GAP_SHARE = 0.05
 #: which JPEG smears (Zoom's strip beside a shared screen: 0.65 of its gaps flat, 0.46 at JPEG
 #: quality 70 and 40; the room camera between Meet's floating filmstrip: 0.04-0.12).
 BETWEEN_FLAT = 0.3
+#: A tile side may cross this share of a face's core (eyes and nose) at either end: someone sitting
+#: at the side of their tile has a face the side cuts, and YuNet still places both eyes, the far
+#: one a pixel past the side (Meet's 75 grid at 1.25 of its size: a tile lost for 0.3 px). Measured,
+#: ``capture_scale.py``, tiles right of 147: lossless 138 -> 140, ``--jpeg 70`` 127 -> 128,
+#: ``--jpeg 90`` 132 -> 133, ``--page 235`` and ``--page 30`` 138 -> 140, recall the same; 0.2 also
+#: 140 lossless but loses a face at 1.5.
+CORE_SLACK = 0.1
 #: Tiles overlapping by more than this fraction are the same tile.
 MAX_OVERLAP = 0.1
 #: A rectangle around a tile must be this much larger both ways, and centred on it (its centre at most
@@ -164,7 +171,8 @@ def explained(layout: TileLayout, faces: FaceDetections) -> int:
 
 
 class _Faces:
-    """Face boxes and the core of each face (eyes and nose), which no tile side may cross."""
+    """Face boxes and the core of each face (eyes and nose, less ``CORE_SLACK`` at each end), which
+    no tile side may cross."""
 
     def __init__(self, boxes: np.ndarray, cores: np.ndarray) -> None:
         self.boxes = boxes  # (N, 4) x, y, w, h
@@ -197,7 +205,8 @@ def _scaled_faces(faces: FaceDetections, scale: float) -> _Faces:
     else:  # no landmarks (Haar): the middle of the box
         centre, half = boxes[:, :2] + boxes[:, 2:] / 2, boxes[:, 2:] * 0.2
         cores = np.concatenate([centre - half, centre + half], axis=1)
-    return _Faces(boxes, cores)
+    inset = CORE_SLACK * (cores[:, 2:] - cores[:, :2])
+    return _Faces(boxes, np.concatenate([cores[:, :2] + inset, cores[:, 2:] - inset], axis=1))
 
 
 def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
