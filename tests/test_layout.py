@@ -13,7 +13,7 @@ from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout, region
-from classwatch.layout.finder import _scaled_faces
+from classwatch.layout.finder import _scaled_faces, frame_boxes
 from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
@@ -400,6 +400,23 @@ def test_a_centred_last_row_s_free_cells_are_on_its_own_columns():
     # long: the last row's start counts as a whole step), none across the tile or the background.
     assert len(cells) == 2
     assert np.abs(np.array([c[:4] for c in cells]) - [(55, 140, 155, 206), (275, 140, 375, 206)]).max() <= LATTICE_SLACK
+
+
+def test_tiles_found_in_an_enlarged_frame_stay_inside_the_frame():
+    """A tile reaching the right side of a 765 px frame searched twice as large (1359..1530) is
+    680..765, not 680 + a width of 86 rounded on its own: the watch read a pixel past the frame."""
+    boxes = frame_boxes([Rect(1359, 27, 1530, 127, 1.0), Rect(0, 0, 171, 100, 1.0)], 2.0, 765, 477)
+    assert boxes.tolist() == [[680, 14, 85, 50], [0, 0, 86, 50]]
+    assert (boxes[:, 0] + boxes[:, 2]).max() <= 765
+
+
+def test_a_capture_cutting_the_first_column_still_gets_the_last_row_s_cards(yunet, real):
+    """Meet's 75 grid with its first 3 pixels cut off: the first column's tiles, the last row's
+    video tile among them, are narrower and are voted apart from the rest; the two cards beside it
+    are read off the lattice of both groups."""
+    label = real["meet_grid75.png"]
+    layout = found_layout(np.ascontiguousarray(cv2.imread(str(label.path))[3:, 3:]), yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
 def test_a_tile_side_may_graze_a_face_s_eye_but_not_run_between_the_eyes():

@@ -145,8 +145,7 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
         tiles = _tiles(work_grey, LineMaps.of(work, span), _scaled_faces(faces, scale))
         if not tiles:
             continue
-        boxes = np.array([[r.x0, r.y0, r.width, r.height] for r in _row_major(tiles)], np.float64) / scale
-        boxes = np.round(boxes).astype(np.int32)
+        boxes = frame_boxes(_row_major(tiles), scale, width, height)
         layout = TileLayout(boxes, shows_video(grey, boxes), grid=True)
         # On a tie, the layout with more tiles wins: the enlarged search saw gutters that the frame
         # as it is blurs away (BigBlueButton's dock at 0.6-0.75 of its size: two tiles read as one).
@@ -154,6 +153,15 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
         if best is None or score > best[0]:
             best = (score, layout)
     return best[1] if best is not None else TileLayout.whole_frame(width, height)
+
+
+def frame_boxes(tiles: list[Rect], scale: float, width: int, height: int) -> np.ndarray:
+    """(T, 4) int32 x, y, w, h in the pixels of a ``width`` x ``height`` frame of tiles found in it
+    searched ``scale`` times its size. The corners are rounded, not the origin and the size: a tile
+    at 1359..1530 of an enlarged 1530 px frame is 680 + 86 of a 765 px one, past its side."""
+    corners = np.array([[r.x0, r.y0, r.x1, r.y1] for r in tiles], np.float64) / scale
+    corners = np.clip(np.round(corners), 0, [width, height, width, height]).astype(np.int32)
+    return np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], axis=1)
 
 
 def explained(layout: TileLayout, faces: FaceDetections) -> int:
@@ -229,7 +237,10 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
         # sits in the group's lattice: a free cell holding faces is a tile.
         new += [c for c in lattice_cells(new, lines.width, lines.height, MAX_OVERLAP) if _holds_faces(c, faces, placed, tiles)]
         # Faces on those cards are avatars: placed, so they start no group of their own.
-        new += [cell for cell in empty_cells(grey, new) if not any(cell.overlap(t) for t in tiles)]
+        # Their lattice includes the tiles of earlier groups of about the same size: a capture that
+        # cuts a gallery's first column narrower gets those tiles, and the last row's, voted apart.
+        kin = [t for t in tiles if _alike(t, new[0])]
+        new += [cell for cell in empty_cells(grey, new + kin) if not any(cell.overlap(t) for t in tiles)]
         tiles += new
         for tile in new:
             placed |= faces.inside(tile)
@@ -268,6 +279,11 @@ def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, place
     if between.size < MIN_GAP_SHARE * strip.width * strip.height:
         return False
     return flat_fill(between)[1] < BETWEEN_FLAT
+
+
+def _alike(a: Rect, b: Rect) -> bool:
+    """Whether two tiles are about the same size (SIZE_TOLERANCE plus SIZE_SLACK pixels each way)."""
+    return abs(a.width - b.width) <= SIZE_TOLERANCE * b.width + SIZE_SLACK and abs(a.height - b.height) <= SIZE_TOLERANCE * b.height + SIZE_SLACK
 
 
 def _holds_faces(cell: Rect, faces: _Faces, placed: np.ndarray, tiles: list[Rect]) -> bool:
