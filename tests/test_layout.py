@@ -19,7 +19,7 @@ from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
 from classwatch.layout.edges import LineMaps, contrast
 from classwatch.layout.lattice import on_lattice
-from classwatch.layout.rectangles import LATTICE_SLACK, Rect, lattice_cells
+from classwatch.layout.rectangles import LATTICE_SLACK, Rect, lattice_cells, lattice_pitch
 from classwatch.layout.tracker import MAX_AGE_S, LayoutTracker
 from classwatch.layout.watch import GAP_INSET, gap_points, side_steps
 from classwatch.pipeline import Pipeline, PipelineConfig
@@ -396,10 +396,19 @@ def test_a_centred_last_row_s_free_cells_are_on_its_own_columns():
     tiles = [Rect(x, y, x + 100, y + 66, 1.0) for y in (0, 70) for x in (0, 110, 220, 330)]
     last = Rect(110 + 55, 140, 265, 206, 1.0)  # the first of a last row of two, whose second was not found
     cells = lattice_cells([*tiles, last], 440, 220, max_overlap=0.0)
-    # Beside it on its left and right (the pitch, fitted to all the tiles' starts, a pixel or two
-    # long: the last row's start counts as a whole step), none across the tile or the background.
+    # Beside it on its left and right, none across the tile or the background.
     assert len(cells) == 2
     assert np.abs(np.array([c[:4] for c in cells]) - [(55, 140, 155, 206), (275, 140, 375, 206)]).max() <= LATTICE_SLACK
+
+
+def test_the_lattice_pitch_is_what_most_pairs_of_starts_agree_on():
+    """Columns 110 px apart, a centred last row's start half a pitch over and a rectangle found across
+    two cells: those two fit no pair and leave the pitch alone (a fit to every start, numbered by the
+    smallest spacing, gave 105.8); one row of starts has no pitch."""
+    assert lattice_pitch([0, 110, 220, 330, 165], 100) == pytest.approx(110.0)
+    assert lattice_pitch([0, 110, 220, 330, 440, 165, 145], 100) == pytest.approx(110.0)
+    assert lattice_pitch([0, 221, 443, 664, 887], 217) == pytest.approx(221.7, abs=0.1)
+    assert lattice_pitch([5, 5, 6], 100) is None
 
 
 def test_tiles_found_in_an_enlarged_frame_stay_inside_the_frame():
