@@ -409,6 +409,9 @@ def test_the_lattice_pitch_is_what_most_pairs_of_starts_agree_on():
     assert lattice_pitch([0, 110, 220, 330, 440, 165, 145], 100) == pytest.approx(110.0)
     assert lattice_pitch([0, 221, 443, 664, 887], 217) == pytest.approx(221.7, abs=0.1)
     assert lattice_pitch([5, 5, 6], 100) is None
+    # Two columns of tiles found a pixel or two apart, and one rectangle found 8 px left of the
+    # second: a pair counts once per pair of tiles, so the three beat the one.
+    assert lattice_pitch([638, 638, 640, 640, 855, 863, 863], 217) == pytest.approx(224.0)
 
 
 def test_tiles_found_in_an_enlarged_frame_stay_inside_the_frame():

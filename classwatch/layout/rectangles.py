@@ -162,23 +162,27 @@ LATTICE_SLACK = 3
 def lattice_pitch(starts: list[int], size: int) -> float | None:
     """Spacing of the rows (or columns) that tiles start on, or None with one row.
 
-    Every pair of distinct starts at least 0.9 of a tile apart votes for the
-    pitches it is a whole number of (between 0.9 and 1.5 tiles: tiles do not
+    Every pair of tiles whose starts are at least 0.9 of a tile apart votes for
+    the pitches their spacing is a whole number of (between 0.9 and 1.5 tiles: tiles do not
     overlap, and gutters are narrower than tiles); the pitch that most pairs fit
     within LATTICE_SLACK wins, the smallest on a tie (twice the pitch fits every
     other pair), and is then fitted to those pairs (least squares), since the
     app rounds every tile's position and nine columns along a pixel adds up.
     A start off the lattice (a rectangle found across two cells, a centred last
     row half a pitch over) fits few pairs and does not pull the fit. Measured,
-    ``capture_scale.py``, tiles right of 147 at offsets 0 / 3 / 5 against a fit
-    to every start numbered by the smallest spacing: lossless 139 / 134 / 130
-    (139 / 133 / 131), ``--jpeg 70`` 128 / 124 / 119 (129 / 121 / 112), faces on
-    avatars at ``--jpeg 70`` 0 / 6 / 1 (0 / 9 / 4).
+    ``capture_scale.py``, tiles right of 147 against a fit to every start
+    numbered by the smallest spacing (in brackets): lossless at offsets 0 / 3
+    139 / 134 (139 / 133), ``--jpeg 70`` at offsets 0 / 3 / 5 128 / 125 / 121
+    (129 / 121 / 112) with 0 / 6 / 1 faces on avatars (0 / 9 / 4), busy page
+    (``--page 235 --texture 12``) 127 (130); each pair counted once, not once
+    per pair of tiles: 134, 128 / 124 / 119, 126.
     """
-    starts = np.unique(np.asarray(starts, np.float64))
+    starts, tiles = np.unique(np.asarray(starts, np.float64), return_counts=True)
     first, second = np.triu_indices(len(starts), 1)
-    spans = starts[second] - starts[first]
-    spans = spans[spans >= 0.9 * size]
+    # A pair counts once per pair of tiles: a column of eight outvotes a rectangle found beside it.
+    spans, weights = starts[second] - starts[first], (tiles[first] * tiles[second]).astype(np.float64)
+    apart = spans >= 0.9 * size
+    spans, weights = spans[apart], weights[apart]
     if not len(spans):
         return None
     counts = np.arange(1, int(spans.max() // (0.9 * size)) + 1)
@@ -188,11 +192,11 @@ def lattice_pitch(starts: list[int], size: int) -> float | None:
         return None
     steps = np.maximum(1, np.round(spans[None, :] / pitches[:, None]))
     fits = np.abs(spans[None, :] - steps * pitches[:, None]) <= LATTICE_SLACK
-    votes = fits.sum(axis=1)
+    votes = fits @ weights
     tied = np.flatnonzero(votes == votes.max())
     best = tied[np.argmin(pitches[tied])]
-    n, d = steps[best, fits[best]], spans[fits[best]]
-    return float((n * d).sum() / (n * n).sum())
+    n, d, w = steps[best, fits[best]], spans[fits[best]], weights[fits[best]]
+    return float((w * n * d).sum() / (w * n * n).sum())
 
 
 def lattice_cells(group: list[Rect], width: int, height: int, max_overlap: float) -> list[Rect]:
