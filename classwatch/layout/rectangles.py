@@ -163,11 +163,11 @@ def lattice_pitch(starts: list[int], size: int) -> float | None:
     """Spacing of the rows (or columns) that tiles start on, or None with one row.
 
     Every pair of tiles whose starts are at least 0.9 of a tile apart votes for
-    the pitches their spacing is a whole number of (between 0.9 and 1.5 tiles: tiles do not
-    overlap, and gutters are narrower than tiles); the pitch that most pairs fit
-    within LATTICE_SLACK wins, the smallest on a tie (twice the pitch fits every
-    other pair), and is then fitted to those pairs (least squares), since the
-    app rounds every tile's position and nine columns along a pixel adds up.
+    the pitches their spacing is a whole number of (0.9 to 1.5 tiles: tiles do
+    not overlap, and gutters are narrower than tiles); the pitch that most pairs
+    fit within LATTICE_SLACK wins, the smallest on a tie (twice the pitch fits
+    every other pair), and is then fitted to those pairs (least squares), since
+    the app rounds every tile's position and nine columns along a pixel adds up.
     A start off the lattice (a rectangle found across two cells, a centred last
     row half a pitch over) fits few pairs and does not pull the fit. Measured,
     ``capture_scale.py``, tiles right of 147 against a fit to every start
