@@ -50,7 +50,7 @@ blurred into a ramp (``LineMaps.of``'s ``span``; Zoom's 17-tile galleries at
 0.5-0.6 of their size). The wider span alone loses Meet's small filmstrips,
 whose tiles the neighbouring-pixel steps still find. The layout that puts
 more faces in tiles wins (``explained``; on a tie, the one with more tiles: it saw
-more gutters), less one for each tile of a size no other tile has (a window or a
+more gutters; then the later, enlarged search), less one for each tile of a size no other tile has (a window or a
 pillar in a room's picture): measured on the real
 screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968 and tiles
 right 120 -> 122 of 147, the same at their own size.
@@ -149,8 +149,14 @@ def find_layout(image: np.ndarray, faces: FaceDetections) -> TileLayout:
         layout = TileLayout(boxes, shows_video(grey, boxes), grid=True)
         # On a tie, the layout with more tiles wins: the enlarged search saw gutters that the frame
         # as it is blurs away (BigBlueButton's dock at 0.6-0.75 of its size: two tiles read as one).
+        # With as many tiles too, the later search wins, an enlarged one over the frame as it is: its
+        # tiles are read off sharper gutters (zoom_es17c at 0.75 with 3 px cut: the frame as it is
+        # found tiles of three widths, one 7 px high, across a video tile and a card, which then read
+        # as video). Measured, ``capture_scale.py``, tiles right of 147 at offsets 0 / 3 / 5: lossless
+        # 139 / 134 / 129 -> 139 / 135 / 130, faces on avatars 0 / 1 / 1 -> 0; ``--jpeg 70`` 128 / 125 /
+        # 121 -> 128 / 126 / 121, faces on avatars 0 / 6 / 1 -> 0 / 5 / 0; recall the same or higher.
         score = (explained(layout, faces), len(layout))
-        if best is None or score > best[0]:
+        if best is None or score >= best[0]:
             best = (score, layout)
     return best[1] if best is not None else TileLayout.whole_frame(width, height)
 
