@@ -1,6 +1,6 @@
 """The real screenshots captured larger or smaller: does reading a call depend on the capture size?
 
-    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40 [--offset 2]] [--page 235 [--texture 12]]
+    python benchmarks/capture_scale.py [--galleries ../shared/data/galleries] [--scales 0.5 0.75 1 1.5] [--jpeg 40] [--offset 3] [--page 235 [--texture 12]]
 
 A teacher's capture of the same call can be half or twice the size of the
 development screenshots (a smaller window, another screen). Each labelled
@@ -16,8 +16,8 @@ capture region that starts a few pixels over cuts the first row and column
 of tiles narrower, changes the scale the whole frame is looked at by a
 hair, and lays JPEG's 8x8 blocks differently on the gutters. A change is
 worth keeping only when it holds at more than one offset (tiles right of
-147 at offsets 0 / 3 / 5: lossless 139 / 134 / 130; ``--jpeg 70`` 128 / 124 /
-119).
+147 at offsets 0 / 3 / 5: lossless 139 / 135 / 130; ``--jpeg 70`` 128 / 126 /
+121).
 With ``--page GREY`` each resized capture is set in a page of that grey, at
 least 1920x1080, 150 px from its left and 120 px from its top: a call shown
 small inside a larger screen or a streamed window in a browser. ``--texture SD``

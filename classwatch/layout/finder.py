@@ -49,11 +49,11 @@ a pixel of the capture either way, which keeps the gutters that scaling
 blurred into a ramp (``LineMaps.of``'s ``span``; Zoom's 17-tile galleries at
 0.5-0.6 of their size). The wider span alone loses Meet's small filmstrips,
 whose tiles the neighbouring-pixel steps still find. The layout that puts
-more faces in tiles wins (``explained``; on a tie, the one with more tiles: it saw
-more gutters; then the later, enlarged search), less one for each tile of a size no other tile has (a window or a
-pillar in a room's picture): measured on the real
-screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968 and tiles
-right 120 -> 122 of 147, the same at their own size.
+more faces in tiles wins (``explained``; on a tie, the one with more tiles: it
+saw more gutters; then the later, enlarged search), less one for each tile of
+a size no other tile has (a window or a pillar in a room's picture): measured
+on the real screenshots shrunk to 0.5-1.5 of their size, recall 0.960 -> 0.968
+and tiles right 120 -> 122 of 147, the same at their own size.
 """
 
 from __future__ import annotations

@@ -169,7 +169,8 @@ def lattice_pitch(starts: list[int], size: int) -> float | None:
     every other pair), and is then fitted to those pairs (least squares), since
     the app rounds every tile's position and nine columns along a pixel adds up.
     A start off the lattice (a rectangle found across two cells, a centred last
-    row half a pitch over) fits few pairs and does not pull the fit. Measured,
+    row half a pitch over) fits few pairs and does not pull the fit. Measured
+    when it came in (before ``find_layout`` let the enlarged search win a tie),
     ``capture_scale.py``, tiles right of 147 against a fit to every start
     numbered by the smallest spacing (in brackets): lossless at offsets 0 / 3
     139 / 134 (139 / 133), ``--jpeg 70`` at offsets 0 / 3 / 5 128 / 125 / 121

@@ -71,13 +71,13 @@ class LayoutTracker:
             news = found.watch.news(grey)
             if news is None:
                 self.last_found = False
-                return TileLayout(found.layout.boxes, shows_video(grey, found.layout.boxes), grid=True)
+                return _reread(found.layout, grey)
         # The periodic search replaces a layout only with one that explains more faces; a search the
         # watch asked for, or a new frame size, takes what it finds.
         held = found.layout if fresh and not resized else None
         layout = layout_of(image, self.detector, held)
         if layout is held:
-            layout = TileLayout(held.boxes, shows_video(grey, held.boxes), grid=True)
+            layout = _reread(held, grey)
         boxes = layout.boxes if layout.grid else np.zeros((0, 4), np.int64)
         # Asked for by news among tiles that stood: the periodic search stays due, and what was new
         # is muted from now on; where the new layout has a tile, nothing is watched anyway.
@@ -85,3 +85,9 @@ class LayoutTracker:
         self._found = _Found(layout, image.shape, t if news is None else found.t, Watch.of(grey, boxes, muted))
         self.last_found = True
         return layout
+
+
+def _reread(layout: TileLayout, grey: np.ndarray) -> TileLayout:
+    """The same tiles, each read again as video or camera-off in this frame (a camera is switched
+    on or off without the layout moving)."""
+    return TileLayout(layout.boxes, shows_video(grey, layout.boxes), grid=True)
