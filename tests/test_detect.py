@@ -180,6 +180,18 @@ def test_a_tile_whose_faces_are_known_is_looked_at_smaller_and_still_finds_them(
     assert max(h for _, h in yunet._nets) < 224
 
 
+def test_a_large_tile_whose_small_faces_are_known_is_looked_at_as_the_whole_frame_is(yunet, astronaut):
+    """A meeting room's camera as a 1920x1080 speaker tile, three people 36 px tall: at TILE_HEIGHT
+    (224 px tall) they are 7 px; knowing their size (the layout search saw them over the frame),
+    the tile is looked at as the whole frame is, where they are 24 px."""
+    image = np.full((1080, 1920, 3), 90, np.uint8)
+    tile = TileLayout(np.array([[0, 0, 1920, 1080]]), [True], grid=True)
+    for x in (500, 900, 1300):
+        paste(image, tile.boxes[0], astronaut, ASTRONAUT_FACE, np.array([x, 500, 36, 36]))
+    assert len(yunet.detect(image, tile)) == 0
+    assert len(yunet.detect(image, tile, face_heights=np.array([36.0]))) == 3
+
+
 @pytest.mark.parametrize(
     "name, why",
     [

@@ -96,6 +96,17 @@ def test_a_tile_is_detected_again_with_the_height_of_the_faces_it_showed():
     assert fake.heights[-1] == pytest.approx((gallery.tiles[:, 3] / 2).tolist())  # the fake's face is half its tile
 
 
+def test_a_new_tile_is_detected_with_the_height_of_the_faces_the_layout_search_saw():
+    gallery = render_gallery(3, 3, seed=1)
+    layout = TileLayout(gallery.tiles, np.ones(9, bool), grid=True)
+    (x0, y0, _, _), (x4, y4, _, _) = gallery.tiles[0], gallery.tiles[4]
+    seen = FaceDetections(np.array([[x0 + 5, y0 + 5, 20, 20], [x4 + 5, y4 + 5, 30, 30], [x4 + 40, y4 + 5, 24, 24]], np.float32), np.ones(3))
+    fake = CentreDetector()
+    follower = FaceFollower(fake, redetect_s=2.0)
+    follower.detect(gallery.image, layout, 0.0, seen)
+    assert fake.heights[0] == [20.0, 0.0, 0.0, 0.0, 24.0, 0.0, 0.0, 0.0, 0.0]  # each tile's smallest face seen
+
+
 def test_changed_layout_and_no_grid_are_detected_afresh():
     gallery = render_gallery(3, 3, seed=1)
     fake = CentreDetector()

@@ -13,7 +13,7 @@ from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout, region
-from classwatch.layout.finder import _scaled_faces, frame_boxes
+from classwatch.layout.finder import _scaled_faces, _speaker, _touching, frame_boxes
 from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
@@ -431,6 +431,57 @@ def test_a_capture_cutting_the_first_column_still_gets_the_last_row_s_cards(yune
     assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
+def test_a_group_s_tiles_touch_across_a_gutter():
+    """A gallery's tiles sit a gutter apart (a centred last row half a tile over); rectangles of one
+    size a tile or more apart are things in a picture (a room's windows): dropped, the whole group
+    when none touches another."""
+    gallery = [Rect(x, y, x + 100, y + 66, 1.0) for y in (0, 70) for x in (0, 110)]  # gutters of 4 and 10 px
+    centred = Rect(55, 140, 155, 206, 1.0)
+    assert _touching([*gallery, centred], []) == [*gallery, centred]
+    windows = [Rect(0, 0, 134, 132, 1.0), Rect(296, 0, 428, 135, 1.0)]  # meet_filmstrip5.png at 0.9, enlarged
+    assert _touching(windows, []) == []
+    stray = Rect(400, 300, 500, 366, 1.0)
+    assert _touching([*gallery, stray], []) == gallery
+    # A tile voted apart from its gallery (its column cut narrower) touches the earlier group's tiles.
+    narrow = Rect(0, 140, 97, 206, 1.0)
+    assert _touching([narrow, Rect(300, 140, 397, 206, 1.0)], gallery) == [narrow]
+    assert _touching([stray], []) == [stray]  # one tile (a speaker) is what it is
+
+
+def test_a_speaker_s_tile_is_the_rectangle_holding_most_faces_left_over():
+    """A meeting room's camera as the speaker beside a filmstrip: each person also sits inside a
+    window behind them, which comes first around their face; the room's tile holds all of them."""
+    boxes = np.array([[40, 60, 30, 30], [140, 60, 30, 30], [240, 60, 30, 30]], np.float32)
+    points = np.stack([boxes[:, :2] + boxes[:, 2:] * f for f in ((0.3, 0.4), (0.7, 0.4), (0.5, 0.6), (0.35, 0.8), (0.65, 0.8))], axis=1)
+    faces = _scaled_faces(FaceDetections(boxes, np.ones(3, np.float32), points), 1.0)
+    filmstrip = [Rect(400, 0, 500, 60, 1.0), Rect(400, 62, 500, 122, 1.0)]
+    window, room = Rect(0, 0, 110, 150, 2.0), Rect(0, 0, 398, 300, 1.0)
+    assert _speaker(0, [window, room], faces, filmstrip, np.zeros(3, bool)) == room
+    # With the others placed already, the first rectangle that can be the speaker's is.
+    assert _speaker(0, [window, room], faces, filmstrip, np.array([False, True, True])) == window
+
+
+def test_the_windows_behind_a_room_are_no_tiles_and_the_filmstrip_is(yunet, real):
+    """meet_filmstrip5.png at 0.9 of its size: in the enlarged search the room's windows were a
+    group of tiles and a filmstrip tile merged with its neighbour; the filmstrip's four tiles now."""
+    label = real["meet_filmstrip5.png"]
+    image = cv2.resize(cv2.imread(str(label.path)), None, fx=0.9, fy=0.9, interpolation=cv2.INTER_AREA)
+    layout = found_layout(image, yunet)
+    strip = layout.boxes[layout.boxes[:, 0] >= 320]
+    assert len(strip) == 4 and np.abs(strip[:, 3] - 48).max() <= 3
+
+
+def test_a_speaker_view_s_filmstrip_is_found_tile_by_tile(yunet, real):
+    """meet_speaker4.png: four tiles, the speaker's and the filmstrip's three below the self view
+    (not a participant tile, cut by the frame's top). The conference room's and the dimmed tile
+    were lost to rectangles of their size in the speaker's picture, voted a group apart."""
+    label = real["meet_speaker4.png"]
+    layout = layout_of(cv2.imread(str(label.path)), yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
+    strip = layout.boxes[layout.boxes[:, 0] >= 500]
+    assert len(strip) == 3 and strip[:, 1].min() >= 20  # not the self view at the top
+
+
 def test_a_tile_side_may_graze_a_face_s_eye_but_not_run_between_the_eyes():
     """Someone at the side of their tile: the side cuts the face and YuNet puts the far eye a pixel
     past it. That side grazes the core (eyes and nose); a side between the eyes cuts it."""
@@ -491,6 +542,20 @@ def test_every_face_of_a_room_tile_and_a_backlit_tile_is_found(real, name, why):
     label = real[name]
     faces = pipeline.process(Frame(cv2.imread(str(label.path)), 0.0)).faces
     assert score_faces(faces.boxes, label).misses == 0, why
+
+
+def test_small_faces_in_a_large_tile_are_looked_for_as_the_layout_search_saw_them(real):
+    """meet_filmstrip5.png at 1.25 of its size in a textured 1920x1080 page: the page is read as the
+    room's tile under the filmstrip, 1080 px tall. Looked at 224 px tall on first sight, its faces
+    (a twenty-fifth of it) were lost; the whole-frame search had seen them, and sizes the look."""
+    label = real["meet_filmstrip5.png"]
+    image = cv2.resize(cv2.imread(str(label.path)), None, fx=1.25, fy=1.25, interpolation=cv2.INTER_LINEAR)
+    page = np.clip(235 + np.random.default_rng(0).normal(0.0, 12.0, (1080, 1920, 3)), 0, 255).astype(np.uint8)
+    where = np.array([150, 120, 0, 0])
+    moved = dataclasses.replace(label, faces=label.faces * 1.25 + where, avatars=label.avatars * 1.25 + where)
+    pipeline = Pipeline(PipelineConfig(emotions=False, redetect_s=0))
+    faces = pipeline.process(Frame(_in_page(image, page), 0.0)).faces
+    assert score_faces(faces.boxes, moved).misses == 0
 
 
 def _in_page(image: np.ndarray, page: np.ndarray, x: int = 150, y: int = 120) -> np.ndarray:

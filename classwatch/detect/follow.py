@@ -18,7 +18,8 @@ at ~0.05 ms a face. A tile is detected afresh when
 
 A tile detected afresh whose faces were seen is looked at only as large as
 those faces need (``FaceDetector.detect``'s ``face_heights``), also with
-``redetect_s`` 0, where every tile is detected in every frame.
+``redetect_s`` 0, where every tile is detected in every frame. A tile seen for
+the first time is sized by the faces the layout search found in it, if any.
 
 The first detection of each tile is given a staggered deadline so that the
 re-detections spread over the frames that follow instead of all tiles
@@ -95,7 +96,12 @@ class FaceFollower:
     def reset(self) -> None:
         self._tiles.clear()
 
-    def detect(self, image: np.ndarray, layout: TileLayout | None, t: float) -> FaceDetections:
+    def detect(self, image: np.ndarray, layout: TileLayout | None, t: float, seen: FaceDetections | None = None) -> FaceDetections:
+        """The faces of the layout's video tiles (of the whole frame without a grid) at time ``t``.
+
+        ``seen``: faces found over this frame by other means (the layout search), which size the
+        first detection of a tile not remembered, as a remembered tile's faces size its next.
+        """
         if layout is None or not layout.grid:
             self._tiles.clear()
             self.last_detected, self.last_followed, self.last_match = 1, 0, {}
@@ -124,7 +130,7 @@ class FaceFollower:
         if stale:
             index = np.array(stale)
             # A tile whose faces were seen is looked at only as closely as they need (see FaceDetector.detect).
-            known = [_smallest_face(remembered.get(keys[i])) for i in stale]
+            known = [_smallest_face(remembered[keys[i]].faces if keys[i] in remembered else _centred(seen, layout.boxes[i])) for i in stale]
             found = self.detector.detect(image, TileLayout(layout.boxes[index], layout.video[index], grid=True), np.array(known))
             found = FaceDetections(found.boxes, found.scores, found.keypoints, index[found.tile])
             parts.append(found)
@@ -188,9 +194,14 @@ def _same_tiles(memory: dict[tuple[int, int, int, int], _Followed], keys: list[t
     return {key: memory[old[j]] for key, j, row in zip(keys, nearest, jitter) if np.isfinite(row[j])}
 
 
-def _smallest_face(memory: _Followed | None) -> float:
-    """Height of the smallest face a tile showed when last seen, 0 if none."""
-    return float(memory.faces.boxes[:, 3].min()) if memory is not None and len(memory.faces) else 0.0
+def _smallest_face(faces: FaceDetections | None) -> float:
+    """Height of the smallest of a tile's faces, 0 if none."""
+    return float(faces.boxes[:, 3].min()) if faces is not None and len(faces) else 0.0
+
+
+def _centred(faces: FaceDetections | None, box: np.ndarray) -> FaceDetections | None:
+    """Those of ``faces`` centred in a tile's box."""
+    return None if faces is None else faces.select(faces.centred_in(box[None].astype(np.float64))[:, 0])
 
 
 def _clip(box: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -14,7 +14,12 @@ in models/face_detection_yunet.md):
   were seen a moment ago (``FaceFollower`` re-detecting it) is looked at only
   as large as a face ``KNOWN_SHARE`` of its smallest one's height needs
   (``MIN_KNOWN_INPUT``), and as on first sight if that finds nothing: the
-  follower's re-detections of a 7x7 gallery cost about a third less;
+  follower's re-detections of a 7x7 gallery cost about a third less. A tile
+  seen for the first time is sized by the faces the layout search found in
+  it over the whole frame. Faces smaller than a ninth of their tile (a
+  meeting room's camera as a 1080 px speaker tile) are looked for as large
+  as they need, but no larger than the whole frame is looked at, where they
+  were seen;
 * a whole frame (no tiles known yet, or none at all) is looked at with its
   long side at ``FRAME_SIDE``, and small frames are enlarged so that the
   smallest faces a call shows at that size (``FRAME_MIN_FACE`` of the frame
@@ -119,6 +124,12 @@ class YuNetDetector(TiledDetector):
                 # drops in steps of sqrt(2), so that a gallery's tiles share a few input sizes
                 # (each new size re-plans YuNet, see _net).
                 scale /= np.sqrt(2) ** np.floor(2 * np.log2(full / needed))
+            elif face > 0 and MIN_KNOWN_INPUT / face > full:
+                # Faces smaller than a ninth of a large tile (a meeting room's camera as the speaker):
+                # looked at so that the smallest arrives at MIN_KNOWN_INPUT, but no larger than the
+                # whole frame is, where they were seen. (With KNOWN_SHARE's headroom here too, 4K
+                # tiles of 150 px faces were looked at 30 % larger than needed.)
+                scale = min(MIN_KNOWN_INPUT / face, max(full, frame_scale(*image.shape[:2])))
             faces = self._look(tile, scale, min_score=TILE_SCORE_SHARE * self.min_score)
             if not len(faces) and scale < full:
                 # The face seen there scores lower in the smaller input (a backlit face, a hand on a
@@ -128,9 +139,7 @@ class YuNetDetector(TiledDetector):
         return found
 
     def _detect_frame(self, image: np.ndarray) -> FaceDetections:
-        height, width = image.shape[:2]
-        scale = max(FRAME_SIDE / max(height, width), MIN_FACE_INPUT / (FRAME_MIN_FACE * height))
-        return self._look(image, min(scale, MAX_UPSCALE))
+        return self._look(image, frame_scale(*image.shape[:2]))
 
     def _look(self, picture: np.ndarray, scale: float, raw: bool = False, min_score: float | None = None) -> FaceDetections:
         """Faces in ``picture`` looked at ``scale`` times its size, boxes in its own pixels,
@@ -162,6 +171,11 @@ class YuNetDetector(TiledDetector):
         keypoints = rows[:, 4 : 4 + 2 * NUM_LANDMARKS].reshape(-1, NUM_LANDMARKS, 2)
         boxes = rows[:, :4] if raw else canonical_boxes(rows[:, :4])
         return FaceDetections(boxes, np.clip(rows[:, -1], 0, 1), keypoints)
+
+
+def frame_scale(height: int, width: int) -> float:
+    """The scale a whole frame is looked at (``FRAME_SIDE``, ``FRAME_MIN_FACE``)."""
+    return min(MAX_UPSCALE, max(FRAME_SIDE / max(height, width), MIN_FACE_INPUT / (FRAME_MIN_FACE * height)))
 
 
 def canonical_boxes(boxes: np.ndarray) -> np.ndarray:

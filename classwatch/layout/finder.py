@@ -23,16 +23,21 @@ How the tiles are found
    lattice the tiles span (``camera_off.empty_cells``).
    The sizes a few percent off the winner that faces voted for too are
    searched with it (apps split a gallery into tiles a pixel or a few
-   percent apart).
+   percent apart). A tile of a group of several that touches none of the
+   others across a gutter (``_touching``) is dropped, and a group left with
+   none is refused: apps lay tiles out edge to edge, and rectangles of one
+   size a tile apart are the windows behind a room's people or the frames
+   around profile photos.
 4. The faces left over vote again (a filmstrip beside a speaker, a
    participant strip above shared content), until no size has two faces.
 5. Faces left over beside a small strip of tiles with video showing between
    them are a full-bleed speaker under a floating filmstrip: the whole frame
    is the speaker's tile (``_floats_over_video``; a face inside a smaller
    tile lying over a larger one is the smaller tile's, see detect/base.py).
-   Otherwise a face still without a tile takes its best rectangle that cuts
-   no tile (``_speaker``: the speaker of a speaker view, maybe behind a
-   floating filmstrip).
+   Otherwise a face still without a tile takes the rectangle around it that
+   cuts no tile and holds the most faces left over, the best of those
+   (``_speaker``: the speaker of a speaker view, maybe behind a floating
+   filmstrip, or a meeting room's camera showing several people).
 6. Each tile is then video or camera-off (``camera_off.py``).
 
 No face, or no rectangle around any face: the frame has no tiles (a photo of
@@ -109,6 +114,16 @@ BETWEEN_FLAT = 0.3
 CORE_SLACK = 0.1
 #: Tiles overlapping by more than this fraction are the same tile.
 MAX_OVERLAP = 0.1
+#: Two tiles of a group are neighbours when the gutter between them is at most GUTTER_SHARE of a
+#: tile and they share at least SHARED_SIDE of the shorter side they face each other with (a
+#: centred last row sits half a tile over). Real gutters are 0-8 % of a tile; the rectangles this
+#: drops (the windows behind meet_filmstrip5.png's room, a filmstrip tile merged with its
+#: neighbour and a frame in the speaker's picture) are more than a tile apart. Measured,
+#: ``capture_scale.py``, tiles right of 147 at offsets 0 / 3 / 5: lossless 139 / 135 / 130 ->
+#: 139 / 138 / 132, ``--jpeg 70`` 128 / 126 / 121 -> 129 / 125 / 122 and faces on avatars 0 / 5 / 0
+#: -> 0 / 1 / 0; busy page 127 = 127; meet_speaker4.png at full size right (21 of 21).
+GUTTER_SHARE = 0.25
+SHARED_SIDE = 0.25
 #: A rectangle around a tile must be this much larger both ways, and centred on it (its centre at most
 #: OUTER_OFFSET of its size away), to be the tile around a picture: a photo sits in the middle of its card.
 OUTER_GROWTH = 1.3
@@ -227,8 +242,9 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
     around = [around_face(lines, box) for box in faces.boxes]
     tiles: list[Rect] = []
     placed = np.zeros(len(faces), bool)
+    refused: list[tuple[int, int]] = []
     for _ in range(MAX_GROUPS):
-        size = _vote(around, faces, placed, lines.width, lines.height)
+        size = _vote(around, faces, placed, lines.width, lines.height, refused)
         if size is None:
             break
         new = _group(lines, faces, tiles, size)
@@ -247,6 +263,10 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
         # cuts a gallery's first column narrower gets those tiles, and the last row's, voted apart.
         kin = [t for t in tiles if _alike(t, new[0])]
         new += [cell for cell in empty_cells(grey, new + kin) if not any(cell.overlap(t) for t in tiles)]
+        new = _touching(new, kin)
+        if not new:
+            refused += size
+            continue
         tiles += new
         for tile in new:
             placed |= faces.inside(tile)
@@ -260,7 +280,7 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
     # beside a filmstrip); alone, it is as likely a window or a door behind someone in a photo.
     for i in np.flatnonzero(~placed) if tiles else ():
         if not placed[i]:
-            speaker = _speaker(i, around[i], faces, tiles)
+            speaker = _speaker(i, around[i], faces, tiles, placed)
             if speaker is not None:
                 tiles.append(speaker)
                 placed |= faces.inside(speaker)
@@ -287,6 +307,30 @@ def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, place
     return flat_fill(between)[1] < BETWEEN_FLAT
 
 
+def _touching(group: list[Rect], kin: list[Rect]) -> list[Rect]:
+    """The tiles of a group that touch another of its tiles (or of ``kin``) across a gutter.
+
+    Apps lay a gallery or a strip out edge to edge, a gutter apart; rectangles of one size far
+    apart are more likely things in a picture (the windows behind a room's people, a frame behind
+    a speaker, a profile photo in each card). A group of one tile (a speaker) is what it is.
+    """
+    if len(group) + len(kin) < 2:
+        return group
+    return [a for a in group if any(_neighbours(a, b) for b in group + kin if b is not a)]
+
+
+def _neighbours(a: Rect, b: Rect) -> bool:
+    """Whether two tiles sit side by side or one above the other, at most GUTTER_SHARE of a tile apart."""
+    def beside(a0: int, a1: int, b0: int, b1: int, c0: int, c1: int, d0: int, d1: int) -> bool:
+        # (a0, a1) and (b0, b1) along the gap's axis; (c0, c1) and (d0, d1) across it.
+        across = min(c1, d1) - max(c0, d0)
+        gap = max(a0, b0) - min(a1, b1)
+        size = min(a1 - a0, b1 - b0)
+        return across >= SHARED_SIDE * min(c1 - c0, d1 - d0) and -MAX_OVERLAP * size <= gap <= GUTTER_SHARE * size
+
+    return beside(a.x0, a.x1, b.x0, b.x1, a.y0, a.y1, b.y0, b.y1) or beside(a.y0, a.y1, b.y0, b.y1, a.x0, a.x1, b.x0, b.x1)
+
+
 def _alike(a: Rect, b: Rect) -> bool:
     """Whether two tiles are about the same size (SIZE_TOLERANCE plus SIZE_SLACK pixels each way)."""
     return abs(a.width - b.width) <= SIZE_TOLERANCE * b.width + SIZE_SLACK and abs(a.height - b.height) <= SIZE_TOLERANCE * b.height + SIZE_SLACK
@@ -299,21 +343,26 @@ def _holds_faces(cell: Rect, faces: _Faces, placed: np.ndarray, tiles: list[Rect
     )
 
 
-def _speaker(i: int, around: list[Rect], faces: _Faces, tiles: list[Rect]) -> Rect | None:
-    """The best rectangle around face ``i`` that can be a speaker's tile beside ``tiles``, or None.
+def _speaker(i: int, around: list[Rect], faces: _Faces, tiles: list[Rect], placed: np.ndarray) -> Rect | None:
+    """The rectangle around face ``i`` that can be a speaker's tile beside ``tiles`` and holds the
+    most faces not yet placed (a room camera's people share one tile; each also sits inside a
+    window or a picture frame behind them), the best of those; or None.
 
     It is no smaller than those tiles (a filmstrip's tiles are the small ones), cuts no face, and
     overlaps no tile unless it holds it whole: a filmstrip floating over the speaker's video,
     whose faces are OVERLAY_FACES times smaller than the speaker's.
     """
     smallest = min(t.width * t.height for t in tiles)
+    best, most = None, 0
     for rect in around:
         held = [t for t in tiles if rect.overlap(t) >= (1 - MAX_OVERLAP) * t.width * t.height]
         clear = all(rect.overlap(t) == 0 for t in tiles if t not in held)
         overlay = all(faces.boxes[faces.inside(t), 3].max(initial=0) * OVERLAY_FACES <= faces.boxes[i, 3] for t in held)
         if rect.width * rect.height >= smallest and clear and overlay and not faces.cut_by(rect):
-            return rect
-    return None
+            count = int(np.count_nonzero(faces.inside(rect) & ~placed))
+            if count > most:
+                best, most = rect, count
+    return best
 
 
 def _group(lines: LineMaps, faces: _Faces, tiles: list[Rect], sizes: list[tuple[int, int]]) -> list[Rect]:
@@ -356,13 +405,18 @@ def _outer_size(group: list[Rect], around: list[list[Rect]], faces: _Faces) -> t
     return size if len(members) >= max(2, len(group) // 2) else None
 
 
-def _vote(around: list[list[Rect]], faces: _Faces, placed: np.ndarray, width: int, height: int) -> list[tuple[int, int]] | None:
-    """The tile size most faces not yet placed agree on, or None when no two agree."""
+def _vote(
+    around: list[list[Rect]], faces: _Faces, placed: np.ndarray, width: int, height: int, refused: list[tuple[int, int]]
+) -> list[tuple[int, int]] | None:
+    """The tile size most faces not yet placed agree on (none of the ``refused`` sizes), or None
+    when no two agree."""
     rows = []
     for i, rects in enumerate(around):
         if placed[i]:
             continue
         for r in rects:
+            if any(abs(r.width - w) <= SIZE_SLACK and abs(r.height - h) <= SIZE_SLACK for w, h in refused):
+                continue
             # The whole capture is not a tile.
             if (r.x0 <= 1) + (r.y0 <= 1) + (r.x1 >= width - 2) + (r.y1 >= height - 2) < 4:
                 rows.append((i, r.x0, r.y0, r.x1, r.y1, r.score))

@@ -73,6 +73,12 @@ def layout_of(image: np.ndarray, detector: FaceDetector, held: TileLayout | None
     on a moving gallery a search now and then comes out a tile short or long, and a layout a tile
     short makes the watch ask for search after search (``tracker.py``).
     """
+    return layout_and_faces(image, detector, held)[0]
+
+
+def layout_and_faces(image: np.ndarray, detector: FaceDetector, held: TileLayout | None = None) -> tuple[TileLayout, FaceDetections]:
+    """``layout_of``, and the faces the search found over the frame (its pixels), which tell each
+    tile's first detection how small its faces are."""
     height, width = image.shape[:2]
     content = _without_flat_margin(image, (0, 0, width, height))
     layout, faces = _search(image, content, detector)
@@ -82,8 +88,8 @@ def layout_of(image: np.ndarray, detector: FaceDetector, held: TileLayout | None
         if inner.grid and (explained(inner, inner_faces), -_unaligned(inner)) > (explained(layout, inner_faces), -_unaligned(layout)):
             layout, faces = inner, inner_faces
     if held is not None and held.grid and explained(held, faces) >= explained(layout, faces):
-        return held
-    return layout if layout.grid else TileLayout.whole_frame(width, height)
+        return held, faces
+    return (layout if layout.grid else TileLayout.whole_frame(width, height)), faces
 
 
 def _search(image: np.ndarray, box: Box, detector: FaceDetector) -> tuple[TileLayout, FaceDetections]:

@@ -29,9 +29,9 @@ import cv2
 import numpy as np
 
 from ..detect import FaceDetector
-from ..types import TileLayout
+from ..types import FaceDetections, TileLayout
 from .camera_off import shows_video
-from .region import layout_of
+from .region import layout_and_faces
 from .watch import Watch
 
 MAX_AGE_S = 30.0
@@ -54,11 +54,14 @@ class LayoutTracker:
         self._found: _Found | None = None
         #: Whether the last update found the layout afresh (benchmarks and tests).
         self.last_found = False
+        #: The faces that search found over the frame (None when the last update did not search).
+        self.last_faces: FaceDetections | None = None
 
     def reset(self) -> None:
         self._found = None
 
     def update(self, image: np.ndarray, t: float) -> TileLayout:
+        self.last_faces = None
         found = self._found
         resized = found is None or image.shape != found.shape
         fresh = resized or not 0 <= t - found.t < (MAX_AGE_S if found.layout.grid else RETRY_S)
@@ -75,7 +78,7 @@ class LayoutTracker:
         # The periodic search replaces a layout only with one that explains more faces; a search the
         # watch asked for, or a new frame size, takes what it finds.
         held = found.layout if fresh and not resized else None
-        layout = layout_of(image, self.detector, held)
+        layout, self.last_faces = layout_and_faces(image, self.detector, held)
         if layout is held:
             layout = _reread(held, grey)
         boxes = layout.boxes if layout.grid else np.zeros((0, 4), np.int64)
