@@ -11,7 +11,7 @@ from synthetic import render_gallery
 
 from classwatch.detect import ALIASES, DETECTORS, MAX_FACES_PER_TILE, canonical_name, make_detector
 from classwatch.detect.base import TiledDetector
-from classwatch.detect.yunet import CANONICAL_DROP, CANONICAL_SIDE, TILE_SCORE_SHARE, YuNetDetector, canonical_boxes
+from classwatch.detect.yunet import CANONICAL_DROP, CANONICAL_SIDE, TILE_SCORE_SHARE, YuNetDetector, _sound, canonical_boxes
 from classwatch.errors import ModelError
 from classwatch.pipeline import Pipeline, PipelineConfig
 from classwatch.scoring import load_labels, score_faces
@@ -239,6 +239,23 @@ def test_empty_and_blank_images_give_no_faces(yunet, haar):
 def test_whole_frame_sees_no_face_in_names_or_initials(yunet, rows, cols, style):
     gallery = render_gallery(rows, cols, camera_off=range(rows * cols), style=style, chrome=True, seed=rows)
     assert len(yunet.detect(gallery.image)) == 0
+
+
+def test_yunet_rows_that_are_no_detection_are_dropped():
+    """What YuNet returned for a 4x4 black frame after other inputs (the CI's test order): a box of
+    no size far outside the input scoring 1.0, a row of NaNs; a face cut by the input's edge stays."""
+    landmarks = [0.0] * 10
+    rows = np.array(
+        [
+            [-14.3, -3.7, 0.07, 0.07, *landmarks, 1.0],
+            [7.97e27, 1.13e28, 0.0, 0.0, *landmarks, 1.0],
+            [np.nan] * 15,
+            [20.0, 4.0, 12.0, 15.0, *landmarks, 0.9],
+            [-5.0, 10.0, 14.0, 18.0, *landmarks, 0.8],
+        ],
+        np.float32,
+    )
+    assert _sound(rows, 32, 32)[:, -1].tolist() == pytest.approx([0.9, 0.8])
 
 
 def test_haar_per_tile_and_whole_frame(haar, gallery, astronaut):
