@@ -16,8 +16,8 @@ capture region that starts a few pixels over cuts the first row and column
 of tiles narrower, changes the scale the whole frame is looked at by a
 hair, and lays JPEG's 8x8 blocks differently on the gutters. A change is
 worth keeping only when it holds at more than one offset (tiles right of
-147 at offsets 0 / 3 / 5: lossless 139 / 138 / 132; ``--jpeg 70`` 129 / 125 /
-122; docs/layout-experiments.md says how a change is judged).
+147 at offsets 0 / 3 / 5: lossless 140 / 139 / 134; ``--jpeg 70`` 129 / 125 /
+123; docs/layout-experiments.md says how a change is judged).
 With ``--page GREY`` each resized capture is set in a page of that grey, at
 least 1920x1080, 150 px from its left and 120 px from its top: a call shown
 small inside a larger screen or a streamed window in a browser. ``--texture SD``

@@ -13,7 +13,7 @@ from synthetic import animate_gallery, render_gallery
 
 from classwatch.detect import make_detector
 from classwatch.layout import find_layout, region
-from classwatch.layout.finder import _scaled_faces, _speaker, _touching, frame_boxes
+from classwatch.layout.finder import _in_picture, _scaled_faces, _speaker, _touching, frame_boxes
 from classwatch.layout.region import _faces_region, _unaligned, _without_flat_margin
 from classwatch.layout.region import layout_of
 from classwatch.layout.camera_off import FLAT_SHARE, empty_cells, flat_fill, shows_video
@@ -459,6 +459,29 @@ def test_a_speaker_s_tile_is_the_rectangle_holding_most_faces_left_over():
     assert _speaker(0, [window, room], faces, filmstrip, np.zeros(3, bool)) == room
     # With the others placed already, the first rectangle that can be the speaker's is.
     assert _speaker(0, [window, room], faces, filmstrip, np.array([False, True, True])) == window
+
+
+def test_a_faceless_rectangle_in_the_speaker_s_picture_beside_its_dock_is_no_tile():
+    """BigBlueButton's dock right of the speaker at 0.9 of its size: a window frame in the speaker's
+    picture, one dock column to the left, has the dock's tile size. It holds no face and its kin lie
+    outside the speaker's tile; a floating filmstrip lies in the speaker's tile whole."""
+    boxes = np.array([[150, 150, 100, 100]], np.float32)
+    points = np.stack([boxes[:, :2] + boxes[:, 2:] * f for f in ((0.3, 0.4), (0.7, 0.4), (0.5, 0.6), (0.35, 0.8), (0.65, 0.8))], axis=1)
+    faces = _scaled_faces(FaceDetections(boxes, np.ones(1, np.float32), points), 1.0)
+    dock = [Rect(460, y, 565, y + 77, 1.0) for y in (34, 118, 204, 289)]
+    frame_in_picture, speaker = Rect(356, 165, 458, 240, 1.0), Rect(3, 31, 459, 370, 1.0)
+    tiles = [*dock, frame_in_picture]
+    assert _in_picture(frame_in_picture, speaker, tiles, faces)
+    assert not any(_in_picture(t, speaker, tiles, faces) for t in dock)
+    whole = Rect(0, 0, 700, 400, 1.0)  # the dock floating over a full-bleed speaker
+    assert not _in_picture(frame_in_picture, whole, tiles, faces)
+
+
+def test_a_window_frame_beside_bigbluebutton_s_dock_is_no_tile(yunet, real):
+    label = real["bbb_dock8.png"]
+    image = cv2.resize(cv2.imread(str(label.path)), None, fx=0.9, fy=0.9, interpolation=cv2.INTER_AREA)
+    layout = layout_of(image, yunet)
+    assert (len(layout), int((~layout.video).sum())) == (label.tiles, label.camera_off)
 
 
 def test_the_windows_behind_a_room_are_no_tiles_and_the_filmstrip_is(yunet, real):

@@ -37,7 +37,9 @@ How the tiles are found
    Otherwise a face still without a tile takes the rectangle around it that
    cuts no tile and holds the most faces left over, the best of those
    (``_speaker``: the speaker of a speaker view, maybe behind a floating
-   filmstrip, or a meeting room's camera showing several people).
+   filmstrip, or a meeting room's camera showing several people). A faceless
+   tile in the speaker's tile whose kin lie outside it was a rectangle in the
+   speaker's picture (``_in_picture``), and goes.
 6. Each tile is then video or camera-off (``camera_off.py``).
 
 No face, or no rectangle around any face: the frame has no tiles (a photo of
@@ -282,9 +284,18 @@ def _tiles(grey: np.ndarray, lines: LineMaps, faces: _Faces) -> list[Rect]:
         if not placed[i]:
             speaker = _speaker(i, around[i], faces, tiles, placed)
             if speaker is not None:
-                tiles.append(speaker)
+                tiles = [t for t in tiles if not _in_picture(t, speaker, tiles, faces)] + [speaker]
                 placed |= faces.inside(speaker)
     return tiles
+
+
+def _in_picture(tile: Rect, speaker: Rect, tiles: list[Rect], faces: _Faces) -> bool:
+    """Whether a tile lying in a speaker's tile is a rectangle in the speaker's picture: it holds no
+    face, and tiles of its size lie outside the speaker's (a window frame one column left of
+    BigBlueButton's dock). A filmstrip floating over the speaker lies in it whole."""
+    inside = speaker.overlap(tile) >= (1 - MAX_OVERLAP) * tile.width * tile.height
+    kin_outside = any(_alike(t, tile) and not speaker.overlap(t) for t in tiles if t is not tile)
+    return inside and kin_outside and not faces.inside(tile).any()
 
 
 def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, placed: np.ndarray) -> bool:
