@@ -54,7 +54,8 @@ class LayoutTracker:
         self._found: _Found | None = None
         #: Whether the last update found the layout afresh (benchmarks and tests).
         self.last_found = False
-        #: The faces that search found over the frame (None when the last update did not search).
+        #: The faces the last update's search found over the frame (None when it did not search): they
+        #: size the first detection of each new tile (``FaceFollower.detect``).
         self.last_faces: FaceDetections | None = None
 
     def reset(self) -> None:
