@@ -102,7 +102,7 @@ class Pipeline:
         h, w = frame.image.shape[:2]
         layout = self.layouts.update(frame.image, frame.t) if self.config.find_grid else TileLayout.whole_frame(w, h)
         # Faces the layout search just found over the frame tell each new tile how small its faces are.
-        faces = self.follower.detect(frame.image, layout, frame.t, self.layouts.last_faces if self.config.find_grid else None)
+        faces = self.follower.detect(frame.image, layout, frame.t, self.layouts.last_faces)
         scores = self.classifier.classify(frame.image, faces) if self.classifier else None
         pose = self.head_pose.of(faces) if self.head_pose else None
         tracks = self.tracker.update(faces, scores, frame.t, pose)

@@ -293,9 +293,8 @@ def _in_picture(tile: Rect, speaker: Rect, tiles: list[Rect], faces: _Faces) -> 
     """Whether a tile lying in a speaker's tile is a rectangle in the speaker's picture: it holds no
     face, and tiles of its size lie outside the speaker's (a window frame one column left of
     BigBlueButton's dock). A filmstrip floating over the speaker lies in it whole."""
-    inside = speaker.overlap(tile) >= (1 - MAX_OVERLAP) * tile.width * tile.height
     kin_outside = any(_alike(t, tile) and not speaker.overlap(t) for t in tiles if t is not tile)
-    return inside and kin_outside and not faces.inside(tile).any()
+    return _holds_whole(speaker, tile) and kin_outside and not faces.inside(tile).any()
 
 
 def _floats_over_video(grey: np.ndarray, tiles: list[Rect], faces: _Faces, placed: np.ndarray) -> bool:
@@ -327,7 +326,8 @@ def _touching(group: list[Rect], kin: list[Rect]) -> list[Rect]:
     """
     if len(group) + len(kin) < 2:
         return group
-    return [a for a in group if any(_neighbours(a, b) for b in group + kin if b is not a)]
+    others = group + kin
+    return [a for a in group if any(_neighbours(a, b) for b in others if b is not a)]
 
 
 def _neighbours(a: Rect, b: Rect) -> bool:
@@ -340,6 +340,16 @@ def _neighbours(a: Rect, b: Rect) -> bool:
         return across >= SHARED_SIDE * min(c1 - c0, d1 - d0) and -MAX_OVERLAP * size <= gap <= GUTTER_SHARE * size
 
     return beside(a.x0, a.x1, b.x0, b.x1, a.y0, a.y1, b.y0, b.y1) or beside(a.y0, a.y1, b.y0, b.y1, a.x0, a.x1, b.x0, b.x1)
+
+
+def _holds_whole(outer: Rect, tile: Rect) -> bool:
+    """Whether ``tile`` lies in ``outer`` but for MAX_OVERLAP of it (a tile floating over another)."""
+    return outer.overlap(tile) >= (1 - MAX_OVERLAP) * tile.width * tile.height
+
+
+def _within_slack(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two sizes (width, height) are within SIZE_SLACK pixels of each other both ways."""
+    return abs(a[0] - b[0]) <= SIZE_SLACK and abs(a[1] - b[1]) <= SIZE_SLACK
 
 
 def _alike(a: Rect, b: Rect) -> bool:
@@ -366,7 +376,7 @@ def _speaker(i: int, around: list[Rect], faces: _Faces, tiles: list[Rect], place
     smallest = min(t.width * t.height for t in tiles)
     best, most = None, 0
     for rect in around:
-        held = [t for t in tiles if rect.overlap(t) >= (1 - MAX_OVERLAP) * t.width * t.height]
+        held = [t for t in tiles if _holds_whole(rect, t)]
         clear = all(rect.overlap(t) == 0 for t in tiles if t not in held)
         overlay = all(faces.boxes[faces.inside(t), 3].max(initial=0) * OVERLAY_FACES <= faces.boxes[i, 3] for t in held)
         if rect.width * rect.height >= smallest and clear and overlay and not faces.cut_by(rect):
@@ -408,7 +418,7 @@ def _outer_size(group: list[Rect], around: list[list[Rect]], faces: _Faces) -> t
                 if bigger and centred and r.x0 <= tile.x0 and r.y0 <= tile.y0 and r.x1 >= tile.x1 and r.y1 >= tile.y1 and (
                     faces.inside(r) == inside
                 ).all():
-                    key = next((k for k in sizes if abs(k[0] - r.width) <= SIZE_SLACK and abs(k[1] - r.height) <= SIZE_SLACK), None)
+                    key = next((k for k in sizes if _within_slack(k, (r.width, r.height))), None)
                     sizes.setdefault(key or (r.width, r.height), set()).add(int(i))
     if not sizes:
         return None
@@ -426,7 +436,7 @@ def _vote(
         if placed[i]:
             continue
         for r in rects:
-            if any(abs(r.width - w) <= SIZE_SLACK and abs(r.height - h) <= SIZE_SLACK for w, h in refused):
+            if any(_within_slack((r.width, r.height), size) for size in refused):
                 continue
             # The whole capture is not a tile.
             if (r.x0 <= 1) + (r.y0 <= 1) + (r.x1 >= width - 2) + (r.y1 >= height - 2) < 4:
@@ -469,7 +479,7 @@ def _vote(
     sizes: list[tuple[int, int]] = []
     for k in order:
         size = (int(mw[k]), int(mh[k]))
-        far = all(abs(size[0] - w0) > SIZE_SLACK or abs(size[1] - h0) > SIZE_SLACK for w0, h0 in sizes)
+        far = not any(_within_slack(size, other) for other in sizes)
         if far and (not sizes or fine[k] >= 0.5):
             sizes.append(size)
         if len(sizes) == MAX_SIZES:
